@@ -1,0 +1,49 @@
+# zhinvest: `make demo` (install + extract a sample article), `make test` (install + tests).
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+# The CPU wheel by default; on a CUDA box: make install TORCH_SPEC="torch>=2.2"
+TORCH_SPEC ?= torch==2.13.0
+EXTRAS ?= train,dev
+CONFIG ?= training/configs/small.toml
+MODEL ?= models/zhinvest-small
+ARTICLES ?= ../shared/articles
+CORPUS ?= ../shared/corpus
+
+.PHONY: install demo test test-unit test-labelstudio train evaluate pretrain bench clean
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml Makefile
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet "$(TORCH_SPEC)"
+	$(BIN)/python -m pip install --quiet -e ".[$(EXTRAS)]"
+	touch $@
+
+demo: install
+	$(BIN)/zhinvest extract examples/sample_article.txt --doc-date 2024-03-09 --format jsonl
+	$(BIN)/zhinvest extract examples/sample_article.txt --doc-date 2024-03-09 --format csv
+
+test: test-unit test-labelstudio
+
+test-unit: install
+	$(BIN)/python -m pytest -q
+
+test-labelstudio: install
+	bash tests/integration/run_labelstudio.sh
+
+train: install
+	$(BIN)/python -m training.train --config $(CONFIG) --articles $(ARTICLES)
+
+evaluate: install
+	$(BIN)/python -m training.evaluate --model $(MODEL) --articles $(ARTICLES)
+
+pretrain: install
+	$(BIN)/python -m training.pretrain --corpus $(CORPUS)
+
+bench: install
+	$(BIN)/python -m bench.run
+
+clean:
+	rm -rf $(VENV) .venv-ls .pytest_cache build *.egg-info

@@ -1,0 +1,60 @@
+"""The one-call API: ``extract`` and ``extract_batch`` over a lazily loaded default model."""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Sequence
+
+from .types import Extraction
+
+MODEL_ENV = "ZHINVEST_MODEL"
+SHIPPED_MODEL = Path(__file__).resolve().parent.parent / "models" / "zhinvest-small"
+
+
+def default_model_path() -> Path:
+    """``$ZHINVEST_MODEL`` if set, else the model shipped in the repository's ``models/``."""
+    configured = os.environ.get(MODEL_ENV)
+    if configured:
+        return Path(configured)
+    if not SHIPPED_MODEL.is_dir():
+        raise FileNotFoundError(f"no default model: {SHIPPED_MODEL} does not exist; set {MODEL_ENV} or pass model=")
+    return SHIPPED_MODEL
+
+
+@lru_cache(maxsize=4)
+def _load(model: str, device: str | None):
+    from .extractor import Extractor
+
+    return Extractor.from_pretrained(model, device=device)
+
+
+def _extractor(model, device):
+    from .extractor import Extractor
+
+    if isinstance(model, Extractor):
+        return model
+    return _load(str(model if model is not None else default_model_path()), None if device is None else str(device))
+
+
+def extract(text: str, *, doc_date=None, model=None, device=None) -> Extraction:
+    """Entities, relations and project records of one text (offsets index ``text``)."""
+    from .extractor import check_text
+
+    return _extractor(model, device)(check_text(text), doc_date)
+
+
+def extract_batch(texts: Sequence[str], *, doc_dates: Sequence | None = None, batch_size: int = 16,
+                  model=None, device=None, progress: bool = False) -> list[Extraction]:
+    """``extract`` over many texts, batched; the same results as calling ``extract`` on each."""
+    if isinstance(texts, str):
+        raise TypeError("texts must be a sequence of str, not a single str; use extract() for one text")
+    if doc_dates is not None and len(doc_dates) != len(texts):
+        raise ValueError(f"doc_dates has {len(doc_dates)} items but texts has {len(texts)}")
+    results = _extractor(model, device).pipe(texts, doc_dates, batch_size=batch_size)
+    if progress:
+        from tqdm.auto import tqdm
+
+        results = tqdm(results, total=len(texts), unit="doc", desc="zhinvest")
+    return list(results)

@@ -1,0 +1,58 @@
+"""BIO tags → spans, without a Python loop over characters.
+
+Tag ids follow ``LabelSchema.tags``: 0 is ``O``, ``1 + 2k`` is ``B-`` of label k
+and ``2 + 2k`` is ``I-`` of label k.  An ``I-`` that does not continue a span of
+the same label starts a new one, and a ``B-`` always does, so two adjacent
+entities of the same label stay apart.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class TaggedSpan:
+    """A decoded span in window coordinates (end-exclusive) with its label index and score."""
+
+    start: int
+    end: int
+    label: int
+    score: float
+
+
+def decode_bio(tags: np.ndarray, probs: np.ndarray) -> list[TaggedSpan]:
+    """Spans from tag ids and the probability of each chosen tag.
+
+    >>> decode_bio(np.array([0, 1, 2, 2, 1, 0, 4]), np.ones(7))
+    [TaggedSpan(start=1, end=4, label=0, score=1.0), TaggedSpan(start=4, end=5, label=0, score=1.0), TaggedSpan(start=6, end=7, label=1, score=1.0)]
+    """
+    tags = np.asarray(tags, dtype=np.int64)
+    if tags.size == 0:
+        return []
+    inside = tags > 0
+    label = np.where(inside, (tags - 1) // 2, -1)
+    is_begin = inside & ((tags - 1) % 2 == 0)
+    previous_label = np.concatenate(([-1], label[:-1]))
+    starts_here = inside & (is_begin | (previous_label != label))
+    starts = np.flatnonzero(starts_here)
+    if starts.size == 0:
+        return []
+    # a span runs until the next span start or the next O
+    stops = np.flatnonzero(starts_here | ~inside)
+    stop_index = np.searchsorted(stops, starts, side="right")
+    ends = np.where(stop_index < stops.size, stops[np.minimum(stop_index, stops.size - 1)], tags.size)
+    cumulative = np.concatenate(([0.0], np.cumsum(np.asarray(probs, dtype=np.float64))))
+    scores = (cumulative[ends] - cumulative[starts]) / (ends - starts)
+    return [TaggedSpan(int(s), int(e), int(label[s]), float(p)) for s, e, p in zip(starts, ends, scores)]
+
+
+def spans_to_bio(length: int, spans: list[tuple[int, int, int]]) -> np.ndarray:
+    """Tag ids for ``length`` characters from ``(start, end, label index)`` spans (the inverse)."""
+    tags = np.zeros(length, dtype=np.int64)
+    for start, end, label in spans:
+        tags[start] = 1 + 2 * label
+        tags[start + 1:end] = 2 + 2 * label
+    return tags

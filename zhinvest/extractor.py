@@ -1,0 +1,136 @@
+"""``Extractor``: a loaded model on a device, turning texts into ``Extraction`` results."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import os
+from pathlib import Path
+from typing import Iterable, Iterator, Sequence
+
+import torch
+
+from .assemble import build_extraction, extra_windows, merge_windows, prepare
+from .inference import Predictor
+from .modeling import ZhinvestModel
+from .types import Extraction
+from .vocab import CharVocab
+
+DateLike = str | dt.date | None
+DEFAULT_BATCH_SIZE = 16
+
+
+class Extractor:
+    """Extracts projects, amounts, dates, investors and places from Chinese investment news.
+
+    >>> extractor = Extractor.from_pretrained("models/zhinvest-small")  # doctest: +SKIP
+    >>> extractor("总投资20亿元的智慧物流科技港项目今日动工", doc_date="2021-03-09")  # doctest: +SKIP
+    """
+
+    def __init__(self, model: ZhinvestModel, vocab: CharVocab, device: str | torch.device | None = None):
+        self.device = resolve_device(device)
+        self.model = model.to(self.device).eval()
+        self.vocab = vocab
+        self.settings = model.settings
+        self._predictor = Predictor(self.model, vocab, self.device)
+
+    @classmethod
+    def from_pretrained(cls, path_or_name: str | os.PathLike, device: str | torch.device | None = None
+                        ) -> "Extractor":
+        """Load a model folder (see ``ZhinvestModel.save_pretrained``) or a hub repository holding one."""
+        folder = Path(path_or_name)
+        if not folder.exists():
+            folder = _download(str(path_or_name))
+        model, vocab = ZhinvestModel.load(folder)
+        return cls(model, vocab, device)
+
+    def __call__(self, text: str, doc_date: DateLike = None) -> Extraction:
+        return next(self.pipe([text], [doc_date], batch_size=1))
+
+    def pipe(self, texts: Iterable[str], doc_dates: Iterable[DateLike] | None = None,
+             batch_size: int = DEFAULT_BATCH_SIZE) -> Iterator[Extraction]:
+        """Results in input order, streaming: documents are read and processed a chunk at a time."""
+        if batch_size < 1:
+            raise ValueError(f"batch_size must be at least 1, got {batch_size}")
+        dates = itertools.repeat(None) if doc_dates is None else iter(doc_dates)
+        chunk = []
+        window_budget = max(64, batch_size * 8)
+        windows_in_chunk = 0
+        for position, text in enumerate(texts):
+            document = prepare(check_text(text, position), parse_doc_date(next(dates, None)),
+                               self.settings, self.vocab)
+            chunk.append(document)
+            windows_in_chunk += len(document.windows)
+            if windows_in_chunk >= window_budget:
+                yield from self._process(chunk, batch_size)
+                chunk, windows_in_chunk = [], 0
+        if chunk:
+            yield from self._process(chunk, batch_size)
+
+    def _process(self, documents: list, batch_size: int) -> list[Extraction]:
+        inputs, owners = [], []
+        for index, document in enumerate(documents):
+            for window_input in document.window_inputs():
+                inputs.append(window_input)
+                owners.append(index)
+        outputs = self._predictor.run(inputs, batch_size) if inputs else []
+        per_document: list[list] = [[] for _ in documents]
+        for owner, output in zip(owners, outputs):
+            per_document[owner].append(output)
+        merged = [merge_windows(doc, outs, self.settings) for doc, outs in zip(documents, per_document)]
+
+        extra, extra_owners = [], []
+        for index, (document, state) in enumerate(zip(documents, merged)):
+            for window_input, pairs in extra_windows(document, state, self.settings):
+                extra.append(window_input)
+                extra_owners.append((index, pairs))
+        for (index, pairs), output in zip(extra_owners, self._predictor.run(extra, batch_size) if extra else []):
+            merged[index].pair_scores.update(zip(pairs, output.pair_scores))
+        return [build_extraction(doc, state, self.settings) for doc, state in zip(documents, merged)]
+
+
+def check_text(text: object, position: int | None = None) -> str:
+    if not isinstance(text, str):
+        where = "" if position is None else f" (item {position})"
+        raise TypeError(f"text must be str, not {type(text).__name__}{where}")
+    return text
+
+
+def parse_doc_date(value: DateLike) -> dt.date | None:
+    """``"2021-03-09"``, a ``date`` or ``datetime``, or None."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value.strip()[:10])
+        except ValueError:
+            raise ValueError(f"doc_date {value!r} is not an ISO date like '2021-03-09'") from None
+    raise TypeError(f"doc_date must be str, datetime.date or None, not {type(value).__name__}")
+
+
+def resolve_device(device: str | torch.device | None) -> torch.device:
+    """None picks CUDA when available, else CPU; an unavailable device is an error, not a fallback."""
+    if device is None:
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    try:
+        resolved = torch.device(device)
+    except (RuntimeError, TypeError) as error:
+        raise ValueError(f"device {device!r} is not a torch device such as 'cpu' or 'cuda': {error}") from None
+    if resolved.type == "cuda" and not torch.cuda.is_available():
+        raise RuntimeError(f"device {device!r} was requested but CUDA is not available here; use device='cpu'")
+    if resolved.type not in ("cpu", "cuda", "mps"):
+        raise ValueError(f"device {device!r} is not supported; use 'cpu' or 'cuda'")
+    return resolved
+
+
+def _download(name: str) -> Path:
+    try:
+        from huggingface_hub import snapshot_download
+
+        return Path(snapshot_download(name))
+    except Exception as error:  # the hub client raises many types; report them all the same way
+        raise OSError(f"{name!r} is neither a local model folder nor a downloadable hub repository: {error}") from error

@@ -1,0 +1,111 @@
+"""The tensor side: batches of windows through the network, tags decoded, pairs scored.
+
+Windows arrive as character-id arrays; nothing here knows about documents,
+offsets into raw text or result objects.
+"""
+
+from __future__ import annotations
+
+from contextlib import nullcontext
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+
+from .decoding import TaggedSpan, decode_bio
+from .modeling import ZhinvestModel
+from .relations import candidate_pairs
+from .vocab import CharVocab
+
+# (head_start, head_end, tail_start, tail_end, relation index), window coordinates
+PairQuery = tuple[int, int, int, int, int]
+
+
+@dataclass(frozen=True)
+class WindowInput:
+    ids: np.ndarray
+    #: when given, score exactly these pairs and decode no spans
+    pairs: tuple[PairQuery, ...] | None = None
+
+
+@dataclass
+class WindowOutput:
+    spans: list[TaggedSpan] = field(default_factory=list)
+    #: (head span index, tail span index, relation index, probability) over ``spans``
+    relations: list[tuple[int, int, int, float]] = field(default_factory=list)
+    #: probabilities for ``WindowInput.pairs``, in order
+    pair_scores: list[float] = field(default_factory=list)
+
+
+class Predictor:
+    """Runs a ``ZhinvestModel`` over windows on one device."""
+
+    def __init__(self, model: ZhinvestModel, vocab: CharVocab, device: torch.device):
+        self.model = model
+        self.vocab = vocab
+        self.device = device
+        self.settings = model.settings
+        self._labels = model.settings.schema.entity_labels
+        self._autocast = (torch.autocast("cuda", dtype=torch.bfloat16) if device.type == "cuda" else nullcontext())
+
+    def run(self, windows: list[WindowInput], batch_size: int) -> list[WindowOutput]:
+        """Outputs in input order; windows are batched longest first with dynamic padding."""
+        order = sorted(range(len(windows)), key=lambda i: -len(windows[i].ids))
+        outputs: list[WindowOutput | None] = [None] * len(windows)
+        for begin in range(0, len(order), batch_size):
+            chosen = order[begin:begin + batch_size]
+            for index, output in zip(chosen, self._run_batch([windows[i] for i in chosen])):
+                outputs[index] = output
+        return outputs  # type: ignore[return-value]
+
+    @torch.inference_mode()
+    def _run_batch(self, windows: list[WindowInput]) -> list[WindowOutput]:
+        longest = max(len(w.ids) for w in windows)
+        ids = np.full((len(windows), longest + 2), self.vocab.pad_id, dtype=np.int64)
+        for row, window in enumerate(windows):
+            ids[row, 0] = self.vocab.cls_id
+            ids[row, 1:len(window.ids) + 1] = window.ids
+            ids[row, len(window.ids) + 1] = self.vocab.sep_id
+        input_ids = torch.from_numpy(ids)
+        mask = input_ids != self.vocab.pad_id
+        mask[:, 0] = True
+        if self.device.type == "cuda":
+            input_ids, mask = input_ids.pin_memory(), mask.pin_memory()
+        input_ids = input_ids.to(self.device, non_blocking=True)
+        mask = mask.to(self.device, non_blocking=True).long()
+        with self._autocast:
+            hidden, logits = self.model(input_ids, mask)
+            probs, tags = logits.float().softmax(-1).max(-1)
+        tags_np, probs_np = tags.cpu().numpy(), probs.cpu().numpy()
+
+        outputs, queries = [], []  # queries: (row, hs, he, ts, te, rel) with +1 for [CLS]
+        for row, window in enumerate(windows):
+            output = WindowOutput()
+            n = len(window.ids)
+            if window.pairs is None:
+                output.spans = decode_bio(tags_np[row, 1:n + 1], probs_np[row, 1:n + 1])
+                labelled = [(s.start, s.end, self._labels[s.label]) for s in output.spans]
+                for head, tail, relation in candidate_pairs(labelled, self.settings.schema,
+                                                            self.settings.max_pair_distance):
+                    h, t = output.spans[head], output.spans[tail]
+                    queries.append((row, h.start + 1, h.end + 1, t.start + 1, t.end + 1, relation))
+                    output.relations.append((head, tail, relation, 0.0))
+            else:
+                for hs, he, ts, te, relation in window.pairs:
+                    queries.append((row, hs + 1, he + 1, ts + 1, te + 1, relation))
+            outputs.append(output)
+        if queries:
+            pairs = torch.tensor(queries, dtype=torch.long, device=self.device)
+            with self._autocast:
+                logits = self.model.relation_logits(hidden, pairs[:, :5])
+            scores = torch.sigmoid(logits.float().gather(1, pairs[:, 5:6]).squeeze(1)).cpu().tolist()
+            position = 0
+            for row, (window, output) in enumerate(zip(windows, outputs)):
+                count = len(output.relations) if window.pairs is None else len(window.pairs)
+                chunk = scores[position:position + count]
+                position += count
+                if window.pairs is None:
+                    output.relations = [(h, t, r, p) for (h, t, r, _), p in zip(output.relations, chunk)]
+                else:
+                    output.pair_scores = chunk
+        return outputs

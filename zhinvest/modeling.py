@@ -1,0 +1,195 @@
+"""The network: a BERT encoder, a token-tagging head and a relation head; save/load of the model folder.
+
+A model folder holds ``config.json`` (the BERT config plus a ``"zhinvest"``
+section: label schema, window, relation and normalizer settings),
+``model.safetensors`` (never a pickle) and the tokenizer files
+(``vocab.txt``, ``tokenizer_config.json``).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import torch
+from torch import nn
+
+from .normalize import NormalizerConfig
+from .schema import LabelSchema
+from .vocab import CharVocab
+
+FORMAT_VERSION = 1
+REQUIRED_FILES = ("config.json", "model.safetensors", "vocab.txt")
+
+
+@dataclass(frozen=True)
+class ModelSettings:
+    """Everything besides the weights that decides what the model outputs."""
+
+    schema: LabelSchema = field(default_factory=LabelSchema)
+    normalizer: NormalizerConfig = field(default_factory=NormalizerConfig)
+    max_length: int = 512  # tokens per window, [CLS] and [SEP] included
+    overlap: int = 64  # characters shared by consecutive windows
+    max_pair_distance: int = 200  # characters between a project and a candidate tail
+    distance_buckets: int = 16
+    relation_threshold: float = 0.5
+
+    @property
+    def max_chars(self) -> int:
+        return self.max_length - 2
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        data["schema"] = self.schema.to_dict()
+        data["normalizer"] = self.normalizer.to_dict()
+        return {"format_version": FORMAT_VERSION, **data}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "ModelSettings":
+        data = dict(data)
+        version = data.pop("format_version", None)
+        if version != FORMAT_VERSION:
+            raise ValueError(f"model format version {version!r} is not supported; this zhinvest reads {FORMAT_VERSION}")
+        allowed = set(cls.__dataclass_fields__)
+        unknown = set(data) - allowed
+        if unknown:
+            raise ValueError(f"unknown model settings {sorted(unknown)}; allowed: {sorted(allowed)}")
+        data["schema"] = LabelSchema.from_dict(data["schema"])
+        data["normalizer"] = NormalizerConfig.from_dict(data.get("normalizer", {}))
+        return cls(**data)
+
+
+def distance_bucket(distance: torch.Tensor, buckets: int) -> torch.Tensor:
+    """Log-spaced buckets of signed character distance (tail start − head start)."""
+    magnitude = torch.log2(distance.abs().float() + 1).long().clamp(max=buckets // 2 - 1)
+    return torch.where(distance < 0, magnitude + buckets // 2, magnitude)
+
+
+class ZhinvestModel(nn.Module):
+    """Encoder + per-character BIO head + pairwise relation head."""
+
+    def __init__(self, encoder: nn.Module, settings: ModelSettings):
+        super().__init__()
+        self.encoder = encoder
+        self.settings = settings
+        hidden = encoder.config.hidden_size
+        schema = settings.schema
+        self.dropout = nn.Dropout(encoder.config.hidden_dropout_prob)
+        self.tagger = nn.Linear(hidden, len(schema.tags))
+        self.distance_embedding = nn.Embedding(settings.distance_buckets, 32)
+        self.relation_mlp = nn.Sequential(
+            nn.Linear(4 * hidden + 32, hidden), nn.GELU(), nn.Dropout(encoder.config.hidden_dropout_prob),
+            nn.Linear(hidden, len(schema.relation_labels)))
+
+    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Hidden states ``[B, L, H]`` and tag logits ``[B, L, T]``."""
+        hidden = self.encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
+        return hidden, self.tagger(self.dropout(hidden))
+
+    def relation_logits(self, hidden: torch.Tensor, pairs: torch.Tensor) -> torch.Tensor:
+        """Logits ``[P, R]`` for pairs given as rows ``(batch, head_start, head_end, tail_start, tail_end)``.
+
+        Positions index ``hidden``'s sequence axis; ends are exclusive.
+        """
+        batch = pairs[:, 0]
+        head = torch.cat([hidden[batch, pairs[:, 1]], hidden[batch, pairs[:, 2] - 1]], dim=-1)
+        tail = torch.cat([hidden[batch, pairs[:, 3]], hidden[batch, pairs[:, 4] - 1]], dim=-1)
+        distance = self.distance_embedding(distance_bucket(pairs[:, 3] - pairs[:, 1], self.settings.distance_buckets))
+        features = torch.cat([head, tail, distance.to(head.dtype)], dim=-1)
+        return self.relation_mlp(self.dropout(features))
+
+    # ----------------------------------------------------------------- save / load
+    def save_pretrained(self, folder: str | Path, vocab: CharVocab, dtype: torch.dtype = torch.float32,
+                        extra: dict | None = None) -> Path:
+        """Write the model folder; ``extra`` (e.g. training record) goes to ``training.json``."""
+        from safetensors.torch import save_file
+
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        config = self.encoder.config.to_dict()
+        config["architectures"] = ["ZhinvestModel"]
+        config["zhinvest"] = self.settings.to_dict()
+        (folder / "config.json").write_text(json.dumps(config, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        state = {k: v.detach().to(dtype).contiguous() for k, v in self.state_dict().items()}
+        save_file(state, str(folder / "model.safetensors"), metadata={"format": "pt"})
+        vocab.save(folder / "vocab.txt")
+        (folder / "tokenizer_config.json").write_text(json.dumps(
+            {"tokenizer_class": "BertTokenizer", "do_lower_case": True, "tokenize_chinese_chars": True,
+             "model_max_length": self.settings.max_length}, indent=2) + "\n", encoding="utf-8")
+        if extra is not None:
+            (folder / "training.json").write_text(json.dumps(extra, ensure_ascii=False, indent=2) + "\n",
+                                                  encoding="utf-8")
+        return folder
+
+    @classmethod
+    def load(cls, folder: str | Path) -> tuple["ZhinvestModel", CharVocab]:
+        """Load a model folder written by ``save_pretrained`` (float32 weights)."""
+        from safetensors.torch import load_file
+        from transformers import BertConfig, BertModel
+
+        folder = Path(folder)
+        missing = [name for name in REQUIRED_FILES if not (folder / name).is_file()]
+        if missing:
+            raise FileNotFoundError(f"{folder} is not a zhinvest model folder: missing {', '.join(missing)}")
+        config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
+        if "zhinvest" not in config:
+            raise ValueError(f"{folder}/config.json has no 'zhinvest' section: it is a plain encoder, not a "
+                             "zhinvest model; fine-tune it first (make train BASE=...)")
+        settings = ModelSettings.from_dict(config.pop("zhinvest"))
+        _check_schema(settings.schema)
+        config.pop("architectures", None)
+        config.pop("dtype", None)
+        vocab = CharVocab.from_file(folder / "vocab.txt")
+        encoder = BertModel(BertConfig(**config), add_pooling_layer=False)
+        model = cls(encoder, settings)
+        state = {k: v.float() for k, v in load_file(str(folder / "model.safetensors")).items()}
+        tags = state.get("tagger.weight")
+        if tags is None or tags.shape[0] != len(settings.schema.tags):
+            found = None if tags is None else tags.shape[0]
+            raise ValueError(f"{folder}: label schema mismatch: the config lists {len(settings.schema.tags)} tags "
+                             f"{list(settings.schema.tags)} but the weights have {found}")
+        relations = state.get("relation_mlp.3.weight")
+        if relations is None or relations.shape[0] != len(settings.schema.relation_labels):
+            raise ValueError(f"{folder}: label schema mismatch: the config lists relations "
+                             f"{list(settings.schema.relation_labels)} but the relation head does not match")
+        result = model.load_state_dict(state, strict=False)
+        if result.missing_keys or result.unexpected_keys:
+            raise ValueError(f"{folder}: weights do not match the config: missing {result.missing_keys[:5]}, "
+                             f"unexpected {result.unexpected_keys[:5]}")
+        if encoder.config.vocab_size != len(vocab):
+            raise ValueError(f"{folder}: vocab.txt has {len(vocab)} tokens but the encoder expects "
+                             f"{encoder.config.vocab_size}")
+        return model.eval(), vocab
+
+
+def _check_schema(schema: LabelSchema) -> None:
+    """The library decodes values and relations for its own labels only: refuse anything else."""
+    from .schema import DEFAULT_SCHEMA
+
+    if schema != DEFAULT_SCHEMA:
+        raise ValueError(f"label schema mismatch: the model has entities {list(schema.entity_labels)} and relations "
+                         f"{schema.relation_tail}; this zhinvest expects {list(DEFAULT_SCHEMA.entity_labels)} and "
+                         f"{DEFAULT_SCHEMA.relation_tail}")
+
+
+def build_from_encoder(name_or_path: str | Path, settings: ModelSettings | None = None
+                       ) -> tuple[ZhinvestModel, CharVocab]:
+    """A fresh model on top of a pretrained BERT encoder: a local folder or a hub name such as
+    ``bert-base-chinese`` (which needs a network)."""
+    from transformers import BertModel
+
+    settings = settings or ModelSettings()
+    encoder = BertModel.from_pretrained(str(name_or_path), add_pooling_layer=False, dtype=torch.float32)
+    vocab_file = Path(name_or_path) / "vocab.txt"
+    if vocab_file.is_file():
+        vocab = CharVocab.from_file(vocab_file)
+    else:
+        from transformers import AutoTokenizer
+
+        token_to_id = AutoTokenizer.from_pretrained(str(name_or_path)).get_vocab()
+        vocab = CharVocab(sorted(token_to_id, key=token_to_id.get))
+    if encoder.config.max_position_embeddings < settings.max_length:
+        raise ValueError(f"{name_or_path} has {encoder.config.max_position_embeddings} positions, "
+                         f"fewer than max_length={settings.max_length}")
+    return ZhinvestModel(encoder, settings), vocab
