@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
+from synthetic import synthetic_characters
 from zhinvest.modeling import ModelSettings, ZhinvestModel
 from zhinvest.vocab import SPECIAL_TOKENS, CharVocab
 
@@ -18,7 +19,7 @@ def build_tiny_model(seed: int = 0, settings: ModelSettings | None = None) -> tu
 
     torch.manual_seed(seed)
     tokens = ["[PAD]"] + [f"[unused{i}]" for i in range(1, 4)] + [t for t in SPECIAL_TOKENS if t != "[PAD]"]
-    tokens += sorted(set(FIXTURE_CHARS))
+    tokens += sorted(set(FIXTURE_CHARS + synthetic_characters()))
     config = BertConfig(vocab_size=len(tokens), hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
                         intermediate_size=64, max_position_embeddings=128)
     model = ZhinvestModel(BertModel(config, add_pooling_layer=False),
@@ -40,3 +41,16 @@ def tiny_extractor(tiny_model_dir):
     from zhinvest import Extractor
 
     return Extractor.from_pretrained(tiny_model_dir, device="cpu")
+
+
+@pytest.fixture(scope="session")
+def quiet_extractor(tmp_path_factory):
+    """A tiny model that tags almost everything O, for size tests where span count is not the point."""
+    from zhinvest import Extractor
+
+    model, vocab = build_tiny_model(seed=2)
+    with torch.no_grad():
+        model.tagger.bias.zero_()
+        model.tagger.bias[0] = 6.0
+    folder = model.save_pretrained(tmp_path_factory.mktemp("models") / "quiet", vocab)
+    return Extractor.from_pretrained(folder, device="cpu")

@@ -88,6 +88,8 @@ def extra_windows(doc: PreparedDocument, merged: MergedDocument, settings: Model
     groups: dict[int, list[tuple[SpanKey, SpanKey, int]]] = {}
     for head, tail, relation in merged.missing:
         low, high = min(head[0], tail[0]), max(head[1], tail[1])
+        if high - low > size:  # longer than any window: the pair cannot be read together
+            continue
         start = max(0, min((low + high) // 2 - size // 2, n - size))
         groups.setdefault(start, []).append((head, tail, relation))
     result = []

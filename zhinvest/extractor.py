@@ -45,7 +45,7 @@ class Extractor:
         return cls(model, vocab, device)
 
     def __call__(self, text: str, doc_date: DateLike = None) -> Extraction:
-        return next(self.pipe([text], [doc_date], batch_size=1))
+        return next(self.pipe([text], [doc_date]))
 
     def pipe(self, texts: Iterable[str], doc_dates: Iterable[DateLike] | None = None,
              batch_size: int = DEFAULT_BATCH_SIZE) -> Iterator[Extraction]:

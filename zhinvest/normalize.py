@@ -109,11 +109,15 @@ _WIDTH_TABLE = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}
 
 def to_simplified(text: str) -> str:
     """Traditional → Simplified, one character for one character (line by line)."""
-    converter = _opencc()
+    converter, table = _opencc(), _char_table()
     out = []
     for line in text.split("\n"):
-        converted = converter.convert(line) if line else line
-        out.append(converted if len(converted) == len(line) else line.translate(_char_table()))
+        by_character = line.translate(table)
+        if by_character == line:  # no Traditional character: nothing to do (and the slow path is skipped)
+            out.append(line)
+            continue
+        converted = converter.convert(line)
+        out.append(converted if len(converted) == len(line) else by_character)
     return "\n".join(out)
 
 

@@ -7,6 +7,7 @@ character is dropped and none is counted twice.
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 
 SENTENCE_ENDS = frozenset("。！？；!?;\n")
@@ -58,10 +59,12 @@ def plan_windows(text: str, max_chars: int, overlap: int) -> list[Window]:
             spans.append((start, n))
             break
         # end at the last sentence boundary in the second half of the window, else cut hard
-        end = max((b for b in boundaries if start + max_chars // 2 <= b <= limit), default=limit)
+        last = bisect_right(boundaries, limit) - 1
+        end = boundaries[last] if boundaries[last] >= start + max_chars // 2 else limit
         spans.append((start, end))
         # start the next window at a sentence start inside the overlap, else `overlap` back
-        next_start = min((b for b in boundaries if end - overlap <= b < end), default=end - overlap)
+        first = bisect_left(boundaries, end - overlap)
+        next_start = boundaries[first] if boundaries[first] < end else end - overlap
         start = max(next_start, start + 1)
     windows = []
     for k, (start, end) in enumerate(spans):

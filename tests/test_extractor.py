@@ -1,0 +1,200 @@
+"""The extractor on a tiny random model: offsets, batching, windows, save/load and bad input."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+import torch
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+import zhinvest
+from zhinvest import Extraction, Extractor, extract, extract_batch
+from zhinvest.assemble import extra_windows, merge_windows, prepare
+from zhinvest.decoding import TaggedSpan
+from zhinvest.inference import WindowOutput
+from zhinvest.modeling import ModelSettings
+from zhinvest.relations import candidate_pairs
+
+ARTICLE = ("中山市火炬開發區與抖音集團簽約，總投資超64億元的智慧物流科技港項目今日動工。\r\n"
+           "西區(qū)新能源汽车零部件制造基地落户中山，总投资20亿元。😀𠮷\x07")
+
+
+def same_results(a: list[Extraction], b: list[Extraction]) -> bool:
+    """Equal up to float noise in scores (padding changes the order of float operations)."""
+    def strip(e: Extraction):
+        return (e.text, e.doc_date, [(x.label, x.start, x.end, x.text, x.value) for x in e.entities],
+                [(r.label, r.head, r.tail) for r in e.relations], e.projects)
+
+    def scores(e: Extraction):
+        return [x.score for x in e.entities] + [r.score for r in e.relations]
+
+    return len(a) == len(b) and all(strip(x) == strip(y) and scores(x) == pytest.approx(scores(y), abs=1e-4)
+                                    for x, y in zip(a, b))
+
+
+def check_offsets(text: str, result: Extraction) -> None:
+    assert result.text == text
+    previous_end = 0
+    for entity in result.entities:
+        assert text[entity.start:entity.end] == entity.text
+        assert entity.start >= previous_end and entity.end > entity.start  # sorted, no overlap
+        previous_end = entity.end
+        assert entity.label in ("PROJECT", "MONEY", "DATE", "ORG", "LOC")
+    for relation in result.relations:
+        assert result.entities[relation.head].label == "PROJECT"
+        assert 0 <= relation.tail < len(result.entities)
+
+
+_alphabet = st.sampled_from(list("该项目总投资亿元億區開發中山西区市，。！\n\r\t 　ＡＢ１２abc()（）😀𠮷\u200b\x00\x07é")
+                            + ["(qū)", "\r\n", "智慧物流科技港", "20亿元"])
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(_alphabet, max_size=300).map("".join))
+def test_offsets_always_slice_the_original_text(tiny_extractor, text):
+    check_offsets(text, tiny_extractor(text))
+
+
+def test_traditional_article_with_pinyin_artifacts(tiny_extractor):
+    result = tiny_extractor(ARTICLE, doc_date="2021-03-09")
+    assert result.entities, "the tiny model's biased tagger should find spans"
+    check_offsets(ARTICLE, result)
+    json.dumps(result.to_dict(), ensure_ascii=False)
+
+
+def test_batch_equals_one_by_one_for_any_batch_size(tiny_extractor, tiny_model_dir):
+    texts = [ARTICLE, "", "中山" * 300, ARTICLE[:20], "项目。" * 80]
+    single = [tiny_extractor(t, doc_date="2021-03-09") for t in texts]
+    for batch_size in (1, 2, 7):
+        assert same_results(list(tiny_extractor.pipe(texts, ["2021-03-09"] * len(texts), batch_size=batch_size)),
+                            single)
+    assert same_results(extract_batch(texts, doc_dates=["2021-03-09"] * len(texts), model=tiny_model_dir,
+                                      batch_size=3), single)
+    assert same_results([extract(ARTICLE, doc_date="2021-03-09", model=tiny_model_dir)], single[:1])
+
+
+def test_save_load_round_trip_gives_identical_output(tiny_extractor, tmp_path):
+    tiny_extractor.model.save_pretrained(tmp_path / "copy", tiny_extractor.vocab)
+    reloaded = Extractor.from_pretrained(tmp_path / "copy", device="cpu")
+    assert reloaded(ARTICLE, "2021-03-09") == tiny_extractor(ARTICLE, "2021-03-09")
+
+
+def test_long_documents_lose_no_text(tiny_extractor):
+    text = ("瑞丰智能装备制造基地项目总投资12.5亿元，落户中山市火炬开发区。\n" * 40)
+    result = tiny_extractor(text)
+    check_offsets(text, result)
+    assert max(e.end for e in result.entities) > len(text) - 40  # the last window is read too
+
+
+@pytest.mark.parametrize("bad", [None, 42, b"bytes", ["list"]])
+def test_non_string_input_raises_type_error_naming_the_type(tiny_extractor, bad):
+    with pytest.raises(TypeError, match=type(bad).__name__):
+        tiny_extractor(bad)
+    with pytest.raises(TypeError, match=type(bad).__name__):
+        list(tiny_extractor.pipe(["ok", bad]))
+
+
+@pytest.mark.parametrize("blank", ["", "   ", "\n\r\n\t", "\u3000\u200b"])
+def test_blank_text_gives_an_empty_extraction(tiny_extractor, blank):
+    result = tiny_extractor(blank)
+    assert (result.text, result.entities, result.relations, result.projects) == (blank, (), (), ())
+
+
+def test_bad_arguments_raise_clear_errors(tiny_extractor, tiny_model_dir):
+    with pytest.raises(ValueError, match="not an ISO date"):
+        tiny_extractor("项目", doc_date="March 9")
+    with pytest.raises(ValueError, match="batch_size"):
+        list(tiny_extractor.pipe(["项目"], batch_size=0))
+    with pytest.raises(ValueError, match="not a torch device"):
+        Extractor.from_pretrained(tiny_model_dir, device="gpu0")
+    if not torch.cuda.is_available():
+        with pytest.raises(RuntimeError, match="CUDA is not available"):
+            Extractor.from_pretrained(tiny_model_dir, device="cuda")
+    with pytest.raises(TypeError, match="single str"):
+        extract_batch("项目", model=tiny_model_dir)
+    with pytest.raises(ValueError, match="doc_dates has 1 items"):
+        extract_batch(["a", "b"], doc_dates=["2021-01-01"], model=tiny_model_dir)
+
+
+def test_doc_date_accepts_dates_and_datetimes(tiny_extractor):
+    by_string = tiny_extractor(ARTICLE, "2021-03-09")
+    assert tiny_extractor(ARTICLE, dt.date(2021, 3, 9)) == by_string
+    assert tiny_extractor(ARTICLE, dt.datetime(2021, 3, 9, 8, 30)) == by_string
+    assert by_string.doc_date == "2021-03-09"
+
+
+def test_a_megabyte_of_text(quiet_extractor):
+    text = ("中山市火炬开发区项目签约总投资20亿元。\n" * 60000)[:1_000_000]
+    result = quiet_extractor(text)
+    check_offsets(text, result)
+
+
+def test_default_model_comes_from_the_environment(monkeypatch, tiny_model_dir):
+    monkeypatch.setenv("ZHINVEST_MODEL", str(tiny_model_dir))
+    assert zhinvest.default_model_path() == tiny_model_dir
+    assert extract("项目") == Extractor.from_pretrained(tiny_model_dir)("项目")
+
+
+# ---------------------------------------------------------------- window merging
+
+def _settings() -> ModelSettings:
+    return ModelSettings(max_length=40, overlap=10, max_pair_distance=30)
+
+
+def test_merging_windows_equals_the_single_window_result(tiny_extractor):
+    """When every window agrees with a single pass, merging reproduces that single pass exactly."""
+    text = "，".join(f"项目{k}在中山签约投资{k}亿元" for k in range(12)) + "。"
+    vocab = tiny_extractor.vocab
+    whole_settings = ModelSettings(max_length=len(text) + 2, overlap=0, max_pair_distance=30)
+    whole = prepare(text, None, whole_settings, vocab)
+    truth = [TaggedSpan(m, m + 2, 0, 0.9) for m in range(len(text)) if text.startswith("中山", m)]
+    truth += [TaggedSpan(m, m + 2, 1, 0.8) for m in range(len(text)) if text.startswith("亿元", m)]
+    truth.sort(key=lambda s: s.start)
+    single = merge_windows(whole, [WindowOutput(spans=truth)], whole_settings)
+
+    windowed = prepare(text, None, _settings(), vocab)
+    assert len(windowed.windows) > 3
+    outputs = [WindowOutput(spans=[TaggedSpan(s.start - w.start, s.end - w.start, s.label, s.score)
+                                   for s in truth if w.start <= s.start and s.end <= w.end])
+               for w in windowed.windows]
+    assert merge_windows(windowed, outputs, _settings()).spans == single.spans
+
+
+def test_window_cores_tile_the_text(tiny_extractor):
+    text = "项目签约。" * 50
+    windows = prepare(text, None, _settings(), tiny_extractor.vocab).windows
+    assert windows[0].core_start == 0 and windows[-1].core_end == len(text)
+    assert all(a.core_end == b.core_start for a, b in zip(windows, windows[1:]))
+    assert all(w.end - w.start <= _settings().max_chars for w in windows)
+
+
+def test_pairs_split_across_windows_get_a_window_of_their_own(tiny_extractor):
+    """A project and an amount in one long sentence, in no common window: an extra window scores them."""
+    text = "中" * 20 + "项目" + "中" * 28 + "亿元" + "山" * 40
+    settings_ = ModelSettings(max_length=40, overlap=4, max_pair_distance=35)
+    doc = prepare(text, None, settings_, tiny_extractor.vocab)
+    assert not any(w.contains(20, 52) for w in doc.windows)
+    outputs = []
+    for w in doc.windows:
+        spans = []
+        if w.contains(20, 22):
+            spans.append(TaggedSpan(20 - w.start, 22 - w.start, 0, 0.9))
+        if w.contains(50, 52):
+            spans.append(TaggedSpan(50 - w.start, 52 - w.start, 1, 0.9))
+        outputs.append(WindowOutput(spans=spans))
+    merged = merge_windows(doc, outputs, settings_)
+    assert merged.missing == [((20, 22, "PROJECT"), (50, 52, "MONEY"), 0)]
+    (window, pairs), = extra_windows(doc, merged, settings_)
+    assert pairs == [((20, 22, "PROJECT"), (50, 52, "MONEY"))]
+    (hs, he, ts, te, _), = window.pairs
+    assert 0 <= hs < he <= len(window.ids) and 0 <= ts < te <= len(window.ids)
+    assert list(window.ids[hs:he]) == list(doc.ids[20:22]) and list(window.ids[ts:te]) == list(doc.ids[50:52])
+
+
+def test_candidate_pairs_respect_distance_and_types():
+    spans = [(0, 2, "PROJECT"), (3, 5, "MONEY"), (50, 52, "DATE"), (6, 8, "PROJECT"), (9, 10, "ORG")]
+    pairs = candidate_pairs(spans, ModelSettings().schema, max_distance=10)
+    assert (0, 1, 0) in pairs and (0, 4, 2) in pairs and (3, 1, 0) in pairs
+    assert all(j != 2 for _, j, _ in pairs) and all(i in (0, 3) for i, _, _ in pairs)

@@ -1,0 +1,87 @@
+"""The model folder: what it contains, and clear errors when it is wrong."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+
+from zhinvest import Extractor
+from zhinvest.decoding import decode_bio, spans_to_bio
+from zhinvest.modeling import REQUIRED_FILES
+
+
+def test_folder_describes_itself(tiny_model_dir):
+    config = json.loads((tiny_model_dir / "config.json").read_text(encoding="utf-8"))
+    section = config["zhinvest"]
+    assert section["schema"]["entity_labels"] == ["PROJECT", "MONEY", "DATE", "ORG", "LOC"]
+    assert section["schema"]["relation_tail"] == {"投资额": "MONEY", "时间": "DATE", "投资方": "ORG", "地点": "LOC"}
+    assert {"max_length", "overlap", "normalizer", "max_pair_distance"} <= set(section)
+    for name in REQUIRED_FILES + ("tokenizer_config.json",):
+        assert (tiny_model_dir / name).is_file()
+    assert not list(tiny_model_dir.glob("*.bin")) and not list(tiny_model_dir.glob("*.pt"))
+
+
+def _copy(tiny_model_dir, tmp_path):
+    target = tmp_path / "model"
+    shutil.copytree(tiny_model_dir, target)
+    return target
+
+
+@pytest.mark.parametrize("missing", REQUIRED_FILES)
+def test_missing_file_is_named(tiny_model_dir, tmp_path, missing):
+    folder = _copy(tiny_model_dir, tmp_path)
+    (folder / missing).unlink()
+    with pytest.raises(FileNotFoundError, match=missing):
+        Extractor.from_pretrained(folder)
+
+
+def test_label_schema_mismatch_is_refused(tiny_model_dir, tmp_path):
+    folder = _copy(tiny_model_dir, tmp_path)
+    config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
+    config["zhinvest"]["schema"]["entity_labels"].append("PERSON")
+    (folder / "config.json").write_text(json.dumps(config), encoding="utf-8")
+    with pytest.raises(ValueError, match="label schema mismatch"):
+        Extractor.from_pretrained(folder)
+
+
+def test_plain_encoder_folder_is_not_a_model(tiny_model_dir, tmp_path):
+    folder = _copy(tiny_model_dir, tmp_path)
+    config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
+    del config["zhinvest"]
+    (folder / "config.json").write_text(json.dumps(config), encoding="utf-8")
+    with pytest.raises(ValueError, match="plain encoder"):
+        Extractor.from_pretrained(folder)
+
+
+def test_unknown_setting_is_refused(tiny_model_dir, tmp_path):
+    folder = _copy(tiny_model_dir, tmp_path)
+    config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
+    config["zhinvest"]["window_size"] = 3
+    (folder / "config.json").write_text(json.dumps(config), encoding="utf-8")
+    with pytest.raises(ValueError, match="unknown model settings"):
+        Extractor.from_pretrained(folder)
+
+
+def test_nonexistent_model_is_a_clear_error(tmp_path, monkeypatch):
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    with pytest.raises(OSError, match="neither a local model folder"):
+        Extractor.from_pretrained("no-such-org/no-such-model")
+
+
+@pytest.mark.parametrize("tags, expected", [
+    ([0, 0], []),
+    ([1, 2, 2], [(0, 3, 0)]),
+    ([2, 2, 0], [(0, 2, 0)]),  # I- without B- starts a span
+    ([1, 1], [(0, 1, 0), (1, 2, 0)]),  # adjacent same-label entities stay apart
+    ([1, 4, 4], [(0, 1, 0), (1, 3, 1)]),  # label change inside a run splits it
+    ([3, 4, 0, 9, 10], [(0, 2, 1), (3, 5, 4)]),
+])
+def test_bio_decoding_table(tags, expected):
+    import numpy as np
+
+    spans = decode_bio(np.array(tags), np.ones(len(tags)))
+    assert [(s.start, s.end, s.label) for s in spans] == expected
+    round_trip = decode_bio(spans_to_bio(len(tags), expected), np.ones(len(tags)))
+    assert [(s.start, s.end, s.label) for s in round_trip] == expected

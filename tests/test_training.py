@@ -1,0 +1,86 @@
+"""Training end to end on a tiny encoder: overfit invented articles, save, reload, same predictions."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import torch
+
+from synthetic import make_document
+from training.config import TrainConfig
+from training.train import train
+from zhinvest import Extractor
+from zhinvest.annotation import save_document
+from zhinvest.evaluation import gold_sets, predicted_sets
+
+
+@pytest.fixture(scope="module")
+def tiny_setup(tmp_path_factory):
+    from conftest import build_tiny_model
+
+    root = tmp_path_factory.mktemp("train")
+    model, vocab = build_tiny_model(seed=1)
+    encoder_dir = root / "encoder"
+    model.encoder.save_pretrained(encoder_dir)
+    vocab.save(encoder_dir / "vocab.txt")
+    articles, store = root / "articles", root / "store"
+    articles.mkdir()
+    names = {"train": [], "dev": []}
+    # the dev article repeats a training article: the test checks memorisation, not generalisation
+    for name, seed in [(f"{k:04d}.txt", k) for k in range(12)] + [("dev0.txt", 0)]:
+        doc = make_document(name, sentences=3, seed=seed)
+        (articles / doc.id).write_text(doc.text, encoding="utf-8")
+        save_document(doc, store)
+        names["dev" if name.startswith("dev") else "train"].append(doc.id)
+    (root / "split.json").write_text(json.dumps(names), encoding="utf-8")
+    return root, encoder_dir, articles, store
+
+
+def test_training_overfits_saves_and_reloads(tiny_setup):
+    root, encoder_dir, articles, store = tiny_setup
+    config = TrainConfig(base_encoder=str(encoder_dir), output_dir=str(root / "model"), run_dir=str(root / "run"),
+                         store=str(store), split=str(root / "split.json"), articles=str(articles), epochs=60,
+                         batch_size=4, learning_rate=5e-3, head_learning_rate=5e-3, warmup_ratio=0.05,
+                         max_length=128, overlap=16, max_pair_distance=40, patience=40, device="cpu",
+                         save_dtype="float32")
+    record = train(config)
+    assert record["dev_report"]["entities"]["micro"]["f1"] == 1.0
+    assert record["dev_report"]["triples"]["f1"] == 1.0
+
+    extractor = Extractor.from_pretrained(root / "model", device="cpu")
+    train_doc = make_document("0000.txt", sentences=3, seed=0)
+    result = extractor(train_doc.text, doc_date=train_doc.doc_date)
+    gold_spans, _, gold_triples = gold_sets(train_doc)
+    predicted_spans, _, predicted_triples = predicted_sets(result)
+    assert predicted_spans == gold_spans
+    assert predicted_triples == gold_triples
+
+    reloaded = Extractor.from_pretrained(root / "model", device="cpu")
+    assert reloaded(train_doc.text, doc_date=train_doc.doc_date) == result
+    saved = json.loads((root / "model" / "training.json").read_text(encoding="utf-8"))
+    assert saved["train_articles"] == 12 and saved["dev_articles"] == 1
+
+
+def test_resume_continues_from_checkpoint(tiny_setup):
+    root, encoder_dir, articles, store = tiny_setup
+    common = dict(base_encoder=str(encoder_dir), output_dir=str(root / "model2"), run_dir=str(root / "run2"),
+                  store=str(store), split=str(root / "split.json"), articles=str(articles), batch_size=4,
+                  max_length=128, overlap=16, max_pair_distance=40, device="cpu")
+    first = train(TrainConfig(epochs=1, **common))
+    resumed = train(TrainConfig(epochs=2, **common), resume=True)
+    assert [h["epoch"] for h in first["history"]] == [1]
+    assert [h["epoch"] for h in resumed["history"]] == [1, 2]
+
+
+def test_config_overrides_are_typed_and_checked(tmp_path):
+    path = tmp_path / "c.toml"
+    path.write_text('epochs = 3\nbase_encoder = "x"\n', encoding="utf-8")
+    config = TrainConfig.load(path, ["learning_rate=0.5", "bf16=false"])
+    assert (config.epochs, config.base_encoder, config.learning_rate, config.bf16) == (3, "x", 0.5, False)
+    with pytest.raises(ValueError, match="unknown config keys"):
+        path.write_text("epoch = 3\n", encoding="utf-8")
+        TrainConfig.load(path)
+    with pytest.raises(ValueError, match="key=value"):
+        TrainConfig.load(None, ["nonsense=1"])
+    assert torch.get_num_threads() >= 1

@@ -1,0 +1,60 @@
+"""Typed training configuration: a TOML file plus ``--set key=value`` overrides."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+
+
+@dataclass
+class TrainConfig:
+    base_encoder: str = "models/base"  # a folder or a hub name such as bert-base-chinese
+    output_dir: str = "models/zhinvest-small"
+    run_dir: str = "runs/small"  # checkpoints and logs (not shipped)
+    store: str = "annotations/standoff"
+    split: str = "annotations/split.json"
+    articles: str = "../shared/articles"
+    seed: int = 13
+    epochs: int = 20
+    batch_size: int = 8
+    learning_rate: float = 1e-4
+    head_learning_rate: float = 1e-3
+    weight_decay: float = 0.01
+    warmup_ratio: float = 0.1
+    relation_loss_weight: float = 1.0
+    patience: int = 5
+    max_length: int = 256
+    overlap: int = 64
+    max_pair_distance: int = 200
+    device: str = "auto"
+    bf16: bool = True  # autocast on CUDA only
+    save_dtype: str = "float16"
+    train_fraction: float = 1.0  # <1 trains on a seeded subset (learning curves)
+    max_train_docs: int = 0  # 0: all
+    threads: int = 0  # torch CPU threads; 0 leaves torch's default
+
+    @classmethod
+    def load(cls, path: str | Path | None, overrides: list[str] = ()) -> "TrainConfig":
+        data = tomllib.loads(Path(path).read_text(encoding="utf-8")) if path else {}
+        known = {f.name: f for f in fields(cls)}
+        unknown = set(data) - set(known)
+        if unknown:
+            raise ValueError(f"unknown config keys {sorted(unknown)}; allowed: {sorted(known)}")
+        for item in overrides:
+            key, sep, value = item.partition("=")
+            if not sep or key not in known:
+                raise ValueError(f"override {item!r} is not key=value with a key from {sorted(known)}")
+            data[key] = _coerce(value, type(getattr(cls(), key)))
+        return cls(**data)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def _coerce(value: str, kind: type):
+    if kind is bool:
+        if value.lower() not in ("true", "false", "1", "0"):
+            raise ValueError(f"expected true/false, got {value!r}")
+        return value.lower() in ("true", "1")
+    return kind(value)

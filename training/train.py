@@ -1,0 +1,207 @@
+"""Fine-tune the tagging and relation heads (and the encoder) on the annotated train split.
+
+    python -m training.train --config training/configs/small.toml [--set epochs=3 ...] [--resume]
+
+Per-epoch dev metrics go to stdout; the best epoch (dev entity micro-F1 plus
+relation triple F1) is written as a model folder that ``Extractor.from_pretrained`` loads.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import math
+import random
+import sys
+import time
+from contextlib import nullcontext
+from pathlib import Path
+
+import numpy as np
+import torch
+from tqdm.auto import tqdm
+
+from zhinvest.extractor import Extractor
+from zhinvest.modeling import ModelSettings, ZhinvestModel, build_from_encoder
+from zhinvest.schema import DEFAULT_SCHEMA
+
+from .config import TrainConfig
+from .data import WindowExample, document_windows, load_split, relation_coverage, subsample
+from .scoring import evaluate_model
+
+
+def collate(batch: list[WindowExample], pad_id: int, cls_id: int, sep_id: int) -> dict[str, torch.Tensor]:
+    longest = max(len(w.ids) for w in batch)
+    ids = np.full((len(batch), longest + 2), pad_id, dtype=np.int64)
+    tags = np.full((len(batch), longest + 2), -100, dtype=np.int64)
+    pairs, relation, gold = [], [], []
+    for row, window in enumerate(batch):
+        n = len(window.ids)
+        ids[row, 0], ids[row, 1:n + 1], ids[row, n + 1] = cls_id, window.ids, sep_id
+        tags[row, 1:n + 1] = window.tags
+        for hs, he, ts, te, rel, is_gold in window.pairs:
+            pairs.append((row, hs + 1, he + 1, ts + 1, te + 1))
+            relation.append(rel)
+            gold.append(is_gold)
+    input_ids = torch.from_numpy(ids)
+    mask = (input_ids != pad_id).long()
+    mask[:, 0] = 1
+    return {"input_ids": input_ids, "attention_mask": mask, "tags": torch.from_numpy(tags),
+            "pairs": torch.tensor(pairs, dtype=torch.long).reshape(-1, 5),
+            "relation": torch.tensor(relation, dtype=torch.long), "gold": torch.tensor(gold, dtype=torch.float)}
+
+
+def loss_of(model: ZhinvestModel, batch: dict[str, torch.Tensor], relation_weight: float) -> torch.Tensor:
+    hidden, logits = model(batch["input_ids"], batch["attention_mask"])
+    tag_loss = torch.nn.functional.cross_entropy(logits.float().flatten(0, 1), batch["tags"].flatten(),
+                                                 ignore_index=-100)
+    if batch["pairs"].numel() == 0:
+        return tag_loss
+    pair_logits = model.relation_logits(hidden, batch["pairs"]).float()
+    chosen = pair_logits.gather(1, batch["relation"][:, None]).squeeze(1)
+    relation_loss = torch.nn.functional.binary_cross_entropy_with_logits(chosen, batch["gold"])
+    return tag_loss + relation_weight * relation_loss
+
+
+def seed_everything(seed: int) -> None:
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+
+
+def pick_device(name: str) -> torch.device:
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return torch.device(name)
+
+
+def split_hashes(documents) -> str:
+    digest = hashlib.sha256()
+    for doc in sorted(documents, key=lambda d: d.id):
+        digest.update(f"{doc.id}:{hashlib.sha256(doc.text.encode()).hexdigest()}:{len(doc.spans)}:"
+                      f"{len(doc.relations)}\n".encode())
+    return digest.hexdigest()
+
+
+def train(config: TrainConfig, resume: bool = False) -> dict:
+    seed_everything(config.seed)
+    if config.threads:
+        torch.set_num_threads(config.threads)
+    device = pick_device(config.device)
+    train_docs, dev_docs = load_split(config.store, config.articles, config.split)
+    train_docs = subsample(train_docs, config.train_fraction, config.max_train_docs, config.seed)
+    if not train_docs:
+        raise ValueError(f"no annotated training articles in {config.store}")
+    settings = ModelSettings(schema=DEFAULT_SCHEMA, max_length=config.max_length, overlap=config.overlap,
+                             max_pair_distance=config.max_pair_distance)
+    model, vocab = build_from_encoder(config.base_encoder, settings)
+    model.to(device)
+    windows = [w for doc in train_docs for w in document_windows(doc, vocab, settings)]
+    covered, total = relation_coverage(train_docs, settings)
+    print(f"train: {len(train_docs)} articles, {len(windows)} windows, {covered}/{total} gold relations "
+          f"within {settings.max_pair_distance} chars; dev: {len(dev_docs)} articles; device {device}", flush=True)
+
+    encoder_params = list(model.encoder.parameters())
+    head_params = [p for n, p in model.named_parameters() if not n.startswith("encoder.")]
+    optimizer = torch.optim.AdamW([{"params": encoder_params, "lr": config.learning_rate},
+                                   {"params": head_params, "lr": config.head_learning_rate}],
+                                  weight_decay=config.weight_decay)
+    steps_per_epoch = math.ceil(len(windows) / config.batch_size)
+    total_steps = steps_per_epoch * config.epochs
+    warmup = max(1, int(total_steps * config.warmup_ratio))
+    schedule = torch.optim.lr_scheduler.LambdaLR(
+        optimizer, lambda step: min(1.0, (step + 1) / warmup) * max(0.0, (total_steps - step) / max(1, total_steps - warmup)))
+    autocast = (torch.autocast("cuda", dtype=torch.bfloat16) if device.type == "cuda" and config.bf16 else nullcontext())
+
+    run_dir = Path(config.run_dir)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    state = {"epoch": 0, "best": -1.0, "best_epoch": 0, "history": [], "since_best": 0}
+    if resume and (run_dir / "checkpoint" / "state.json").is_file():
+        state = _load_checkpoint(run_dir / "checkpoint", model, optimizer, schedule)
+        print(f"resumed after epoch {state['epoch']}", flush=True)
+
+    order_rng = random.Random(config.seed)
+    for _ in range(state["epoch"]):
+        order_rng.shuffle(list(range(len(windows))))
+    for epoch in range(state["epoch"] + 1, config.epochs + 1):
+        model.train()
+        order = list(range(len(windows)))
+        order_rng.shuffle(order)
+        started, losses = time.time(), []
+        bar = tqdm(range(0, len(order), config.batch_size), desc=f"epoch {epoch}", file=sys.stderr, leave=False)
+        for begin in bar:
+            batch = collate([windows[i] for i in order[begin:begin + config.batch_size]],
+                            vocab.pad_id, vocab.cls_id, vocab.sep_id)
+            batch = {k: v.to(device) for k, v in batch.items()}
+            with autocast:
+                loss = loss_of(model, batch, config.relation_loss_weight)
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            optimizer.step()
+            schedule.step()
+            losses.append(loss.item())
+            bar.set_postfix(loss=f"{np.mean(losses[-20:]):.3f}")
+        model.eval()
+        report = evaluate_model(Extractor(model, vocab, device), dev_docs) if dev_docs else None
+        entity_f1 = report.entities["micro"].f1 if report else 0.0
+        triple_f1 = report.triples.f1 if report else 0.0
+        score = (entity_f1 + triple_f1) / 2
+        record = {"epoch": epoch, "loss": round(float(np.mean(losses)), 4), "seconds": round(time.time() - started, 1),
+                  "dev_entity_f1": round(entity_f1, 4), "dev_relation_f1": round(report.relations["micro"].f1, 4) if report else 0.0,
+                  "dev_triple_f1": round(triple_f1, 4)}
+        state["history"].append(record)
+        print(json.dumps(record), flush=True)
+        state["epoch"] = epoch
+        if score > state["best"]:
+            state.update(best=score, best_epoch=epoch, since_best=0, best_report=report.to_dict() if report else None)
+            model.save_pretrained(run_dir / "best", vocab)
+        else:
+            state["since_best"] += 1
+        _save_checkpoint(run_dir / "checkpoint", model, vocab, optimizer, schedule, state)
+        if state["since_best"] >= config.patience:
+            print(f"early stop: no dev improvement for {config.patience} epochs", flush=True)
+            break
+
+    best, best_vocab = ZhinvestModel.load(run_dir / "best")
+    record = {"config": config.to_dict(), "base_encoder": config.base_encoder,
+              "train_articles": len(train_docs), "dev_articles": len(dev_docs),
+              "train_split_sha256": split_hashes(train_docs), "dev_split_sha256": split_hashes(dev_docs),
+              "best_epoch": state["best_epoch"], "history": state["history"], "dev_report": state.get("best_report"),
+              "torch": torch.__version__, "device": str(device)}
+    best.save_pretrained(config.output_dir, best_vocab, dtype=getattr(torch, config.save_dtype), extra=record)
+    print(f"saved {config.output_dir} (best epoch {state['best_epoch']})", flush=True)
+    return record
+
+
+def _save_checkpoint(folder: Path, model, vocab, optimizer, schedule, state: dict) -> None:
+    model.save_pretrained(folder, vocab)
+    torch.save({"optimizer": optimizer.state_dict(), "schedule": schedule.state_dict()}, folder / "optimizer.pt")
+    (folder / "state.json").write_text(json.dumps(state, ensure_ascii=False, indent=1), encoding="utf-8")
+
+
+def _load_checkpoint(folder: Path, model, optimizer, schedule) -> dict:
+    from safetensors.torch import load_file
+
+    model.load_state_dict({k: v.float() for k, v in load_file(str(folder / "model.safetensors")).items()})
+    saved = torch.load(folder / "optimizer.pt", weights_only=True)
+    optimizer.load_state_dict(saved["optimizer"])
+    schedule.load_state_dict(saved["schedule"])
+    return json.loads((folder / "state.json").read_text(encoding="utf-8"))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--config", type=Path, default=Path("training/configs/small.toml"))
+    parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
+    parser.add_argument("--articles", help="folder of article texts (overrides the config)")
+    parser.add_argument("--resume", action="store_true", help="continue from run_dir/checkpoint")
+    args = parser.parse_args(argv)
+    overrides = args.overrides + ([f"articles={args.articles}"] if args.articles else [])
+    train(TrainConfig.load(args.config, overrides), resume=args.resume)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
