@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 # The CPU wheel by default; on a CUDA box: make install TORCH_SPEC="torch>=2.2"
 TORCH_SPEC ?= torch==2.13.0
-EXTRAS ?= train,dev
+EXTRAS ?= train,baseline,ray,dev
 CONFIG ?= training/configs/small.toml
 MODEL ?= models/zhinvest-small
 ARTICLES ?= ../shared/articles
