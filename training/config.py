@@ -24,7 +24,7 @@ class TrainConfig:
     warmup_ratio: float = 0.1
     relation_loss_weight: float = 1.0
     patience: int = 5
-    max_length: int = 256
+    max_length: int = 512
     overlap: int = 64
     max_pair_distance: int = 200
     device: str = "auto"

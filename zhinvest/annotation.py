@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -149,7 +150,8 @@ def _index_dates(index: Path) -> dict[str, str]:
     if not index.is_file():
         return {}
     rows = (json.loads(line) for line in index.read_text(encoding="utf-8").splitlines() if line.strip())
-    return {row["file"]: row.get("date") or None for row in rows}
+    # only full dates: a month-only date cannot anchor "昨日" or "3月9日"
+    return {row["file"]: row["date"] for row in rows if re.fullmatch(r"\d{4}-\d{2}-\d{2}", row.get("date") or "")}
 
 
 __all__ = ["AnnotatedDocument", "AnnotationError", "GoldRelation", "GoldSpan", "RELATION_TAIL",

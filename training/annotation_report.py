@@ -1,0 +1,84 @@
+"""Corpus statistics and inter-annotator agreement for ``annotations/README.md``.
+
+    python -m training.annotation_report [--articles ../shared/articles]
+
+Counts spans and relations per label and split; compares the first pass
+(``annotations/standoff``) with the independent second pass
+(``annotations/second_pass``) on the articles both annotated: strict span F1 and
+relation F1 (both ends and the label must match), per label and overall.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections import Counter
+from pathlib import Path
+
+from zhinvest.annotation import load_store
+from zhinvest.evaluation import Score, gold_sets
+from zhinvest.schema import ENTITY_LABELS, RELATION_LABELS
+
+
+def counts(documents) -> tuple[Counter, Counter]:
+    spans, relations = Counter(), Counter()
+    for doc in documents:
+        spans.update(s.label for s in doc.spans)
+        relations.update(r.label for r in doc.relations)
+    return spans, relations
+
+
+def agreement(first, second) -> dict[str, Score]:
+    by_id = {d.id: d for d in first}
+    scores = {label: Score() for label in (*ENTITY_LABELS, "spans", *RELATION_LABELS, "relations")}
+    for other in second:
+        doc = by_id.get(other.id)
+        if doc is None:
+            continue
+        spans_a, relations_a, _ = gold_sets(doc)
+        spans_b, relations_b, _ = gold_sets(other)
+        scores["spans"].add(spans_b, spans_a)
+        scores["relations"].add(relations_b, relations_a)
+        for label in ENTITY_LABELS:
+            scores[label].add({s for s in spans_b if s[2] == label}, {s for s in spans_a if s[2] == label})
+        for label in RELATION_LABELS:
+            scores[label].add({r for r in relations_b if r[2] == label}, {r for r in relations_a if r[2] == label})
+    return scores
+
+
+def markdown(train, dev, first, second) -> str:
+    lines = ["| label | train | dev | all |", "|---|---|---|---|"]
+    (train_spans, train_rel), (dev_spans, dev_rel) = counts(train), counts(dev)
+    for label in ENTITY_LABELS:
+        lines.append(f"| {label} | {train_spans[label]} | {dev_spans[label]} | {train_spans[label] + dev_spans[label]} |")
+    for label in RELATION_LABELS:
+        lines.append(f"| {label} | {train_rel[label]} | {dev_rel[label]} | {train_rel[label] + dev_rel[label]} |")
+    lines.append(f"| articles | {len(train)} | {len(dev)} | {len(train) + len(dev)} |")
+    shared = sorted({d.id for d in first} & {d.id for d in second})
+    lines += ["", f"Agreement between the two passes on {len(shared)} articles "
+              "(F1 of the second pass against the first; strict offsets):", "",
+              "| | F1 | first pass | second pass | matched |", "|---|---|---|---|---|"]
+    for label, score in agreement(first, [d for d in second if d.id in shared]).items():
+        lines.append(f"| {label} | {score.f1:.3f} | {score.gold} | {score.predicted} | {score.true_positives} |")
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--articles", type=Path, default=Path("../shared/articles"))
+    parser.add_argument("--store", type=Path, default=Path("annotations/standoff"))
+    parser.add_argument("--second", type=Path, default=Path("annotations/second_pass"))
+    parser.add_argument("--split", type=Path, default=Path("annotations/split.json"))
+    args = parser.parse_args(argv)
+    split = json.loads(args.split.read_text(encoding="utf-8"))
+    first = load_store(args.store, args.articles)
+    second = load_store(args.second, args.articles) if args.second.is_dir() else []
+    dev_names = set(split["dev"])
+    print(markdown([d for d in first if d.id not in dev_names], [d for d in first if d.id in dev_names],
+                   first, second))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
