@@ -96,3 +96,18 @@ def test_parse_value_dispatches_by_label():
                                          ("三点五亿", 350000000), ("十二亿", 1200000000)])
 def test_numerals(text, value):
     assert parse_number(text) == value
+
+
+@pytest.mark.parametrize("text, amount, qualifier", [
+    ("128.5亿", "12850000000", None), ("千亿", "100000000000", None), ("1-5亿元", "100000000", "over"),
+    ("2000余万元", "20000000", "over")])
+def test_money_written_loosely(text, amount, qualifier):
+    money = parse_money(text)
+    assert (format(money.amount.normalize(), "f"), money.currency, money.qualifier) == (amount, "CNY", qualifier)
+
+
+@pytest.mark.parametrize("text, iso, precision", [
+    ("2025", "2025", "year"), ("7月底", "2021-07", "month"), ("2023年底", "2023", "year"), ("今年5月", "2021-05", "month")])
+def test_loose_dates(text, iso, precision):
+    value = parse_date(text, ARTICLE_DATE)
+    assert (value.iso, value.precision) == (iso, precision)

@@ -62,25 +62,23 @@ class Report:
 
 
 def gold_sets(doc: AnnotatedDocument) -> tuple[set, set, set]:
-    spans = {(s.start, s.end, s.label) for s in doc.spans}
+    """(spans, relations, triples) of a gold document, in the form the scores compare."""
     by_id = doc.span_by_id()
-    relations, triples = set(), set()
-    for r in doc.relations:
-        head, tail = by_id[r.head], by_id[r.tail]
-        relations.add(((head.start, head.end, head.label), (tail.start, tail.end, tail.label), r.label))
-        triples.add((project_key(head.text), r.label, project_key(tail.text)))
-    return spans, relations, triples
+    return _sets(doc.spans, [(by_id[r.head], by_id[r.tail], r.label) for r in doc.relations])
 
 
 def predicted_sets(extraction: Extraction) -> tuple[set, set, set]:
+    """(spans, relations, triples) of a prediction, in the same form as ``gold_sets``."""
     ents = extraction.entities
-    spans = {(e.start, e.end, e.label) for e in ents}
-    relations, triples = set(), set()
-    for r in extraction.relations:
-        head, tail = ents[r.head], ents[r.tail]
-        relations.add(((head.start, head.end, head.label), (tail.start, tail.end, tail.label), r.label))
-        triples.add((project_key(head.text), r.label, project_key(tail.text)))
-    return spans, relations, triples
+    return _sets(ents, [(ents[r.head], ents[r.tail], r.label) for r in extraction.relations])
+
+
+def _sets(spans, linked) -> tuple[set, set, set]:
+    """Anything with ``start``, ``end``, ``label`` and ``text`` works as a span."""
+    span_set = {(s.start, s.end, s.label) for s in spans}
+    relations = {((h.start, h.end, h.label), (t.start, t.end, t.label), label) for h, t, label in linked}
+    triples = {(project_key(h.text), label, project_key(t.text)) for h, t, label in linked}
+    return span_set, relations, triples
 
 
 def evaluate(gold: Sequence[AnnotatedDocument], predicted: Iterable[Extraction],

@@ -16,15 +16,15 @@ from .numerals import DIGITS, parse_small_integer
 
 _N = r"(\d{1,4}|[" + "".join(DIGITS) + r"十]{1,4})"
 _ISO = re.compile(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})")
-_YEAR = re.compile(r"(\d{4}|[" + "".join(DIGITS) + r"]{4})年")
+_YEAR = re.compile(r"(\d{4}|[" + "".join(DIGITS) + r"]{4})年|^(\d{4})$")
 _MONTH = re.compile(_N + r"月")
 _DAY = re.compile(_N + r"[日号]")
 _QUARTER = re.compile(r"(?:第)?([一二三四1-4])季度|Q([1-4])", re.IGNORECASE)
-_RELATIVE_YEARS = {"今年": 0, "本年": 0, "当年": 0, "去年": -1, "上年": -1, "前年": -2, "明年": 1}
+_RELATIVE_YEARS = {"年底": 0, "年初": 0, "年中": 0, "今年": 0, "本年": 0, "当年": 0, "去年": -1, "上年": -1, "前年": -2, "明年": 1}
 _RELATIVE_MONTHS = {"本月": 0, "当月": 0, "上月": -1, "上个月": -1, "下月": 1, "下个月": 1}
 _RELATIVE_DAYS = {"今天": 0, "今日": 0, "昨天": -1, "昨日": -1, "前天": -2, "前日": -2, "明天": 1, "明日": 1}
-#: a month-day without a year more than this far after the article date is read as last year's
-_FUTURE_TOLERANCE = dt.timedelta(days=62)
+#: a month (and day) without a year more than half a year after the article date is read as last year's
+_FUTURE_TOLERANCE = dt.timedelta(days=183)
 
 
 def parse_date(text: str, doc_date: dt.date | None) -> DateValue | None:
@@ -40,7 +40,7 @@ def parse_date(text: str, doc_date: dt.date | None) -> DateValue | None:
     year, relative = None, False
     match = _YEAR.search(text)
     if match:
-        year = parse_small_integer(match[1])
+        year = parse_small_integer(match[1] or match[2])
     else:
         for word, offset in _RELATIVE_YEARS.items():
             if word in text:

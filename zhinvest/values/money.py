@@ -50,9 +50,17 @@ def parse_money(text: str) -> Money | None:
             break
     rest = rest.replace("人民币", "")
     match = _AMOUNT.search(rest)
-    if currency is None or match is None:
+    if match is None:
         return None
+    if currency is None:
+        if not re.search("[万亿]", rest):  # a bare number is no amount of money
+            return None
+        currency = "CNY"  # "26亿" in investment news means yuan
     numeral = rest[match.start():]
+    low, dash, _ = numeral.partition("-")
+    if dash and re.search(r"\d", low):  # a range "1-5亿元": at least its lower end
+        unit = re.search("[万亿]+", numeral)
+        numeral, qualifier = low + (unit.group() if unit else ""), qualifier or "over"
     if "多" in numeral or "余" in numeral:
         qualifier = qualifier or "over"
     if not re.search(r"[\d" + _WRITTEN_DIGITS + "]", numeral):  # 亿元 alone has no written number
