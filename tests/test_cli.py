@@ -37,7 +37,7 @@ def test_jsonl_over_a_folder_keeps_offsets(capsys, corpus, tiny_model_dir):
     lines = [json.loads(line) for line in out.splitlines()]
     assert [line["source"] for line in lines] == [str(corpus / "a.txt"), str(corpus / "nested" / "b.txt")]
     for line in lines:
-        source = (corpus / line["source"]).read_text(encoding="utf-8")
+        source = (corpus / line["source"]).read_bytes().decode("utf-8")
         assert line["text"] == source and line["doc_date"] == "2021-03-09"
         assert all(source[e["start"]:e["end"]] == e["text"] for e in line["entities"])
     assert "zhinvest" in err  # the progress bar for more than one file

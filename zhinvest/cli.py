@@ -18,7 +18,12 @@ def iter_inputs(paths: list[str], errors: list[str]) -> Iterator[tuple[str, str]
     """``(name, text)`` for each readable input; unreadable ones are reported in ``errors`` and skipped."""
     for raw in paths:
         if raw == "-":
-            yield "<stdin>", sys.stdin.read()
+            try:
+                text = _read_stdin()
+            except UnicodeDecodeError as error:
+                errors.append(f"<stdin>: not UTF-8 text ({error.reason} at byte {error.start})")
+                continue
+            yield "<stdin>", text
             continue
         path = Path(raw)
         files = sorted(p for p in path.rglob("*.txt") if p.is_file()) if path.is_dir() else [path]
@@ -26,11 +31,20 @@ def iter_inputs(paths: list[str], errors: list[str]) -> Iterator[tuple[str, str]
             errors.append(f"{path}: folder holds no .txt files")
         for file in files:
             try:
-                yield str(file), file.read_text(encoding="utf-8")
+                with open(file, encoding="utf-8", newline="") as handle:  # keep \r\n: offsets index the file
+                    text = handle.read()
             except UnicodeDecodeError as error:
                 errors.append(f"{file}: not UTF-8 text ({error.reason} at byte {error.start})")
+                continue
             except OSError as error:
                 errors.append(f"{file}: {error.strerror or error}")
+                continue
+            yield str(file), text
+
+
+def _read_stdin() -> str:
+    stream = getattr(sys.stdin, "buffer", None)
+    return stream.read().decode("utf-8") if stream is not None else sys.stdin.read()
 
 
 def count_inputs(paths: list[str]) -> int | None:
@@ -76,7 +90,7 @@ def run_extract(args: argparse.Namespace, output_format: str) -> int:
             for row in _project_rows(extraction):
                 writer.writerow([names[index], *row])
     else:
-        out.write(render_html(zip(names, results)))
+        out.write(render_html((names[index], extraction) for index, extraction in enumerate(results)))
     for message in errors:
         print(f"zhinvest: {message}", file=sys.stderr)
     return 1 if errors else 0
