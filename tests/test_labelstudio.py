@@ -100,3 +100,14 @@ def test_utf16_to_codepoint():
     assert utf16_to_codepoint("a😀b", 3) == 2
     assert utf16_to_codepoint("a😀b", 2) is None  # inside the surrogate pair
     assert utf16_to_codepoint("ab", 2) == 2
+
+
+def test_the_packaged_labeling_config_is_the_project_one():
+    from pathlib import Path
+
+    from zhinvest.labelstudio_client import LABEL_CONFIG
+
+    project_copy = Path(__file__).resolve().parent.parent / "annotations" / "labeling_config.xml"
+    assert LABEL_CONFIG.read_text(encoding="utf-8") == project_copy.read_text(encoding="utf-8")
+    for label in ("PROJECT", "MONEY", "DATE", "ORG", "LOC", "投资额", "时间", "投资方", "地点"):
+        assert f'value="{label}"' in LABEL_CONFIG.read_text(encoding="utf-8")

@@ -17,7 +17,7 @@ def parse_number(text: str) -> Decimal | None:
     """The value of a numeral expression, or None when it holds no number at all.
 
     >>> parse_number("1.5万亿"), parse_number("四千六百四十九万"), parse_number("3亿5000万"), parse_number("千万")
-    (Decimal('1.5E+12'), Decimal('46490000'), Decimal('350000000'), Decimal('10000000'))
+    (Decimal('1500000000000.0'), Decimal('46490000'), Decimal('350000000'), Decimal('10000000'))
     """
     tokens = _TOKEN.findall(text)
     if not tokens:
