@@ -10,7 +10,7 @@ MODEL ?= models/zhinvest-small
 ARTICLES ?= ../shared/articles
 CORPUS ?= ../shared/corpus
 
-.PHONY: install demo test test-unit test-labelstudio train evaluate pretrain bench clean
+.PHONY: install demo test test-unit test-labelstudio train evaluate pretrain bench annotations-report clean
 
 install: $(VENV)/.installed
 
@@ -41,6 +41,9 @@ evaluate: install
 
 pretrain: install
 	$(BIN)/python -m training.pretrain --corpus $(CORPUS)
+
+annotations-report: install
+	$(BIN)/python -m training.annotation_report --articles $(ARTICLES)
 
 bench: install
 	$(BIN)/python -m bench.run

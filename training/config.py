@@ -23,8 +23,10 @@ class TrainConfig:
     weight_decay: float = 0.01
     warmup_ratio: float = 0.1
     relation_loss_weight: float = 1.0
+    freeze_word_embeddings: bool = True  # fewer weights to fit on a small corpus, faster steps on CPU
     patience: int = 5
-    max_length: int = 512
+    max_length: int = 512  # inference windows (stored in the model)
+    train_max_length: int = 256  # training windows: shorter windows give more optimizer steps
     overlap: int = 64
     max_pair_distance: int = 200
     device: str = "auto"

@@ -16,6 +16,7 @@ import random
 import sys
 import time
 from contextlib import nullcontext
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -97,12 +98,15 @@ def train(config: TrainConfig, resume: bool = False) -> dict:
                              max_pair_distance=config.max_pair_distance)
     model, vocab = build_from_encoder(config.base_encoder, settings)
     model.to(device)
-    windows = [w for doc in train_docs for w in document_windows(doc, vocab, settings)]
+    train_settings = replace(settings, max_length=min(config.train_max_length, config.max_length))
+    windows = [w for doc in train_docs for w in document_windows(doc, vocab, train_settings)]
     covered, total = relation_coverage(train_docs, settings)
     print(f"train: {len(train_docs)} articles, {len(windows)} windows, {covered}/{total} gold relations "
           f"within {settings.max_pair_distance} chars; dev: {len(dev_docs)} articles; device {device}", flush=True)
 
-    encoder_params = list(model.encoder.parameters())
+    if config.freeze_word_embeddings:
+        model.encoder.embeddings.word_embeddings.weight.requires_grad_(False)
+    encoder_params = [p for p in model.encoder.parameters() if p.requires_grad]
     head_params = [p for n, p in model.named_parameters() if not n.startswith("encoder.")]
     optimizer = torch.optim.AdamW([{"params": encoder_params, "lr": config.learning_rate},
                                    {"params": head_params, "lr": config.head_learning_rate}],
@@ -138,7 +142,7 @@ def train(config: TrainConfig, resume: bool = False) -> dict:
                 loss = loss_of(model, batch, config.relation_loss_weight)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            torch.nn.utils.clip_grad_norm_([p for p in model.parameters() if p.requires_grad], 1.0)
             optimizer.step()
             schedule.step()
             losses.append(loss.item())

@@ -1,11 +1,13 @@
 """push → annotate through the API → pull, against a real Label Studio server on 127.0.0.1.
 
-Run with ``bash tests/integration/run_labelstudio.sh`` (its own virtual environment:
-label-studio pins versions that the model stack does not share).
+Run with ``bash tests/integration/run_labelstudio.sh``: label-studio pins numpy/pyarrow
+versions that the model stack does not share, so it lives in its own virtual environment.
+Only torch-free modules of zhinvest are imported here.
 """
 
 from __future__ import annotations
 
+import argparse
 import os
 import secrets
 import signal
@@ -18,15 +20,18 @@ from pathlib import Path
 
 import pytest
 
-pytest.importorskip("label_studio", reason="label-studio is not installed in this environment")
+pytest.importorskip("label_studio", reason="the label-studio package is not installed in this environment")
 
-from zhinvest.annotation import load_store  # noqa: E402
-from zhinvest.labelstudio_client import connect, pull, push  # noqa: E402
-from zhinvest.labelstudio import prediction_task  # noqa: E402
+from zhinvest.annotation import AnnotatedDocument, GoldSpan, load_store  # noqa: E402
+from zhinvest.labelstudio import document_to_task, prediction_tasks  # noqa: E402
+from zhinvest.labelstudio_client import connect, pull, push, register_commands  # noqa: E402
 from zhinvest.types import Entity, Extraction, Relation  # noqa: E402
 
-STARTUP_SECONDS = 240
-TEXT = "😀青川市签约：智慧物流科技港项目总投资20亿元。"
+pytestmark = pytest.mark.slow
+STARTUP_SECONDS = int(os.environ.get("LS_STARTUP_SECONDS", "120"))  # a cold start takes 25-50 s
+PROJECT = "zhinvest-it"
+FIRST = "😀中山市火炬开发区签约：智慧物流科技港项目总投资20亿元。"
+SECOND = "𠮷📈3月9日，跨境电商产业园在西区动工。"
 
 
 def free_port() -> int:
@@ -37,6 +42,7 @@ def free_port() -> int:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
+    """A fresh Label Studio in a temporary home, with a known user token; stopped with SIGTERM."""
     home = tmp_path_factory.mktemp("labelstudio")
     port, token = free_port(), secrets.token_hex(20)
     env = {**os.environ, "HOME": str(home), "LABEL_STUDIO_BASE_DATA_DIR": str(home / "data"),
@@ -45,68 +51,116 @@ def server(tmp_path_factory):
            "LABEL_STUDIO_DISABLE_SIGNUP_WITHOUT_LINK": "true", "COLLECT_ANALYTICS": "false",
            "LABEL_STUDIO_COLLECT_ANALYTICS": "false", "LATEST_VERSION_CHECK": "false",
            "LABEL_STUDIO_LATEST_VERSION_CHECK": "false", "SENTRY_DSN": "", "FRONTEND_SENTRY_DSN": ""}
-    executable = Path(sys.executable).parent / "label-studio"
-    log = open(home / "server.log", "w")
-    process = subprocess.Popen([str(executable), "start", "--no-browser", "--internal-host", "127.0.0.1",
-                                "--port", str(port), "--data-dir", str(home / "data")],
-                               env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + STARTUP_SECONDS
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"label-studio exited with {process.returncode}; see {home / 'server.log'}")
-            try:
-                with urllib.request.urlopen(f"{url}/health", timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"label-studio did not answer within {STARTUP_SECONDS} s")
-            time.sleep(1)
-        yield url, token
-    finally:
-        process.send_signal(signal.SIGTERM)
+    for name in ("LABEL_STUDIO_URL", "LABEL_STUDIO_API_KEY"):
+        env.pop(name, None)
+    log_path = home / "server.log"
+    with open(log_path, "w") as log:
+        process = subprocess.Popen([str(Path(sys.executable).parent / "label-studio"), "start", "--no-browser",
+                                    "--internal-host", "127.0.0.1", "--port", str(port),
+                                    "--data-dir", str(home / "data")],
+                                   env=env, stdout=log, stderr=subprocess.STDOUT)
         try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        log.close()
+            url = f"http://127.0.0.1:{port}"
+            started = time.monotonic()
+            while not _healthy(url):
+                if process.poll() is not None:
+                    raise RuntimeError(f"label-studio exited with {process.returncode}:\n{_tail(log_path)}")
+                if time.monotonic() - started > STARTUP_SECONDS:
+                    raise TimeoutError(f"label-studio did not answer within {STARTUP_SECONDS} s:\n{_tail(log_path)}")
+                time.sleep(1)
+            print(f"label-studio healthy after {time.monotonic() - started:.1f} s", file=sys.stderr)
+            yield url, token
+        finally:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
 
 
-def test_push_annotate_pull_round_trip(server, tmp_path):
+def _healthy(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{url}/health", timeout=2) as response:
+            return response.status == 200
+    except OSError:
+        return False
+
+
+def _tail(path: Path) -> str:
+    return "\n".join(path.read_text(errors="replace").splitlines()[-30:])
+
+
+def _utf16(text: str, index: int) -> int:
+    return len(text[:index].encode("utf-16-le")) // 2
+
+
+def _region(rid, text, piece, label, offsets=lambda text, i: i):
+    start = text.index(piece)
+    return {"id": rid, "from_name": "label", "to_name": "text", "type": "labels",
+            "value": {"start": offsets(text, start), "end": offsets(text, start + len(piece)), "text": piece,
+                      "labels": [label]}}
+
+
+def _tasks() -> list[dict]:
+    project = FIRST.index("智慧物流科技港项目")
+    predicted = Extraction(FIRST, None, (Entity("PROJECT", "智慧物流科技港项目", project, project + 9, 0.9),
+                                         Entity("LOC", "中山市", 1, 4, 0.8)), (Relation("地点", 0, 1, 0.5),))
+    gold = AnnotatedDocument("0002.txt", SECOND, (GoldSpan("g1", "PROJECT", SECOND.index("跨境"),
+                                                           SECOND.index("跨境") + 7, "跨境电商产业园"),))
+    return prediction_tasks([("0001.txt", predicted)], "test-model") + [document_to_task(gold, model_version="gold")]
+
+
+def test_push_annotate_pull_round_trip(server, tmp_path, monkeypatch, capsys):
     url, token = server
+    first = push(url, token, PROJECT, _tasks())
+    assert first.imported == ("0001.txt", "0002.txt") and first.already_there == ()
+    again = push(url, token, PROJECT, _tasks())  # same project, nothing imported twice
+    assert (again.project_id, again.imported, again.already_there) == (first.project_id, (), ("0001.txt", "0002.txt"))
+
     client = connect(url, token)
-    project_start = TEXT.index("智慧物流科技港项目")
-    money_start = TEXT.index("20亿元")
-    extraction = Extraction(TEXT, None, (Entity("PROJECT", "智慧物流科技港项目", project_start, project_start + 9, 0.9),),
-                            ())
-    project_id = push(client, "zhinvest-it", [prediction_task("0001.txt", extraction, "test-model")])
-    assert push(client, "zhinvest-it", []) == project_id  # the project is reused, not duplicated
+    tasks = {t.data["article"]: t for t in client.tasks.list(project=first.project_id, fields="all")}
+    assert sorted(tasks) == ["0001.txt", "0002.txt"]
+    (prediction,) = tasks["0001.txt"].predictions
+    sent = _tasks()[0]["predictions"][0]
+    assert (prediction.model_version, prediction.score, prediction.result) == ("test-model", 0.85, sent["result"])
 
-    (task,) = list(client.tasks.list(project=project_id))
-    assert task.data["article"] == "0001.txt"
-    # the annotator's work, through the API: the project span, a MONEY span and the relation
-    result = [
-        {"id": "p1", "from_name": "label", "to_name": "text", "type": "labels",
-         "value": {"start": project_start, "end": project_start + 9, "text": "智慧物流科技港项目", "labels": ["PROJECT"]}},
-        {"id": "m1", "from_name": "label", "to_name": "text", "type": "labels",
-         "value": {"start": money_start, "end": money_start + 4, "text": "20亿元", "labels": ["MONEY"]}},
-        {"type": "relation", "from_id": "p1", "to_id": "m1", "direction": "right", "labels": ["投资额"]},
-    ]
-    client.annotations.create(id=task.id, result=result)
+    # the annotators' work, through the API: code-point offsets after an emoji in the first task,
+    # UTF-16 offsets (as the affected Label Studio front ends store them) in the second
+    client.annotations.create(id=tasks["0001.txt"].id, result=[
+        _region("p1", FIRST, "智慧物流科技港项目", "PROJECT"), _region("m1", FIRST, "20亿元", "MONEY"),
+        {"type": "relation", "from_id": "p1", "to_id": "m1", "direction": "right", "labels": ["投资额"]}])
+    client.annotations.create(id=tasks["0002.txt"].id, result=[
+        _region("p2", SECOND, "跨境电商产业园", "PROJECT", _utf16), _region("d2", SECOND, "3月9日", "DATE", _utf16),
+        _region("l2", SECOND, "西区", "LOC", _utf16),
+        {"type": "relation", "from_id": "d2", "to_id": "p2", "direction": "left", "labels": ["时间"]},
+        {"type": "relation", "from_id": "p2", "to_id": "l2", "direction": "right", "labels": ["地点"]}])
 
+    # pull through the command, URL and key from the environment: the key must not be printed
     store = tmp_path / "store"
-    report = pull(client, "zhinvest-it", store)
-    assert (report.tasks, report.spans, report.relations) == (1, 2, 1)
+    monkeypatch.setenv("LABEL_STUDIO_URL", url)
+    monkeypatch.setenv("LABEL_STUDIO_API_KEY", token)
+    parser = argparse.ArgumentParser(prog="zhinvest")
+    register_commands(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(["labelstudio", "pull", "--project", PROJECT, "--out", str(store)])
+    assert args.handler(args) == 0
+    captured = capsys.readouterr()
+    assert token not in captured.out + captured.err
+    assert "2 annotated (5 spans, 3 relations, 3 UTF-16 offsets repaired)" in captured.err
+
     corpus = tmp_path / "corpus"
     corpus.mkdir()
-    (corpus / "0001.txt").write_text(TEXT, encoding="utf-8")
-    (doc,) = load_store(store, corpus)
-    assert sorted((s.label, s.start, s.end, s.text) for s in doc.spans) == [
-        ("MONEY", money_start, money_start + 4, "20亿元"),
-        ("PROJECT", project_start, project_start + 9, "智慧物流科技港项目")]
-    (relation,) = doc.relations
-    spans = doc.span_by_id()
-    assert (relation.label, spans[relation.head].label, spans[relation.tail].label) == ("投资额", "PROJECT", "MONEY")
+    (corpus / "0001.txt").write_text(FIRST, encoding="utf-8")
+    (corpus / "0002.txt").write_text(SECOND, encoding="utf-8")
+    one, two = load_store(store, corpus)
+    assert [(s.id, s.label, s.start, s.end, s.text) for s in one.spans] == [
+        ("p1", "PROJECT", 12, 21, "智慧物流科技港项目"), ("m1", "MONEY", 24, 28, "20亿元")]
+    assert [(r.label, r.head, r.tail) for r in one.relations] == [("投资额", "p1", "m1")]
+    assert [(s.id, s.label, s.start, s.end, s.text) for s in two.spans] == [
+        ("d2", "DATE", 2, 6, "3月9日"), ("p2", "PROJECT", 7, 14, "跨境电商产业园"), ("l2", "LOC", 15, 17, "西区")]
+    assert sorted((r.label, r.head, r.tail) for r in two.relations) == [("地点", "p2", "l2"), ("时间", "p2", "d2")]
+
+    # by id, the same documents
+    report = pull(url, token, first.project_id, tmp_path / "by-id")
+    assert (report.tasks, report.annotations, report.spans, report.relations) == (2, 2, 5, 3)
+    assert sorted(p.name for p in (tmp_path / "by-id").iterdir()) == ["0001.json", "0002.json"]
