@@ -43,7 +43,7 @@ def test_training_overfits_saves_and_reloads(tiny_setup):
                          store=str(store), split=str(root / "split.json"), articles=str(articles), epochs=60,
                          batch_size=4, learning_rate=5e-3, head_learning_rate=5e-3, warmup_ratio=0.05,
                          max_length=128, overlap=16, max_pair_distance=40, patience=40, device="cpu",
-                         save_dtype="float32")
+                         save_dtype="float32", freeze_word_embeddings=False)
     record = train(config)
     assert record["dev_report"]["entities"]["micro"]["f1"] == 1.0
     assert record["dev_report"]["triples"]["f1"] == 1.0

@@ -53,7 +53,8 @@ def collate(batch: list[WindowExample], pad_id: int, cls_id: int, sep_id: int) -
             "relation": torch.tensor(relation, dtype=torch.long), "gold": torch.tensor(gold, dtype=torch.float)}
 
 
-def loss_of(model: ZhinvestModel, batch: dict[str, torch.Tensor], relation_weight: float) -> torch.Tensor:
+def loss_of(model: ZhinvestModel, batch: dict[str, torch.Tensor], relation_weight: float,
+            positive_weight: float = 1.0) -> torch.Tensor:
     hidden, logits = model(batch["input_ids"], batch["attention_mask"])
     tag_loss = torch.nn.functional.cross_entropy(logits.float().flatten(0, 1), batch["tags"].flatten(),
                                                  ignore_index=-100)
@@ -61,7 +62,8 @@ def loss_of(model: ZhinvestModel, batch: dict[str, torch.Tensor], relation_weigh
         return tag_loss
     pair_logits = model.relation_logits(hidden, batch["pairs"]).float()
     chosen = pair_logits.gather(1, batch["relation"][:, None]).squeeze(1)
-    relation_loss = torch.nn.functional.binary_cross_entropy_with_logits(chosen, batch["gold"])
+    relation_loss = torch.nn.functional.binary_cross_entropy_with_logits(
+        chosen, batch["gold"], pos_weight=torch.tensor(positive_weight, device=chosen.device))
     return tag_loss + relation_weight * relation_loss
 
 
@@ -139,7 +141,7 @@ def train(config: TrainConfig, resume: bool = False) -> dict:
                             vocab.pad_id, vocab.cls_id, vocab.sep_id)
             batch = {k: v.to(device) for k, v in batch.items()}
             with autocast:
-                loss = loss_of(model, batch, config.relation_loss_weight)
+                loss = loss_of(model, batch, config.relation_loss_weight, config.relation_positive_weight)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             torch.nn.utils.clip_grad_norm_([p for p in model.parameters() if p.requires_grad], 1.0)
