@@ -20,7 +20,7 @@ import sys
 import time
 from pathlib import Path
 
-METHODS = ("zhinvest", "hf_pipeline", "raw_forward")
+METHODS = ("zhinvest", "hf_pipeline", "raw_forward", "zhinvest_int8")
 
 
 def load_texts(articles: Path, repeat: int) -> list[str]:
@@ -36,10 +36,10 @@ def run_method(method: str, model: Path, texts: list[str], device: str, batch_si
     if device == "cpu":
         torch.set_num_threads(max(1, torch.get_num_threads()))
     synchronize = torch.cuda.synchronize if device == "cuda" else (lambda: None)
-    if method == "zhinvest":
+    if method in ("zhinvest", "zhinvest_int8"):
         from zhinvest import Extractor
 
-        extractor = Extractor.from_pretrained(model, device=device)
+        extractor = Extractor.from_pretrained(model, device=device, quantize=method == "zhinvest_int8")
         extractor("预热。")
         synchronize()
         started = time.perf_counter()
@@ -125,17 +125,19 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     results = {}
-    for method in METHODS:
+    for method in METHODS if args.device == "cpu" else METHODS[:3]:
         command = [sys.executable, "-m", "bench.run", "--method", method, "--model", str(args.model),
                    "--articles", str(args.articles), "--device", args.device, "--repeat", str(args.repeat),
                    "--batch-size", str(args.batch_size)]
         completed = subprocess.run(command, capture_output=True, text=True, check=True)
         results[method] = json.loads(completed.stdout.strip().splitlines()[-1])
         print(f"{method}: {results[method]['chars_per_s']:,.0f} chars/s", file=sys.stderr, flush=True)
-    a, b, c = (results[m]["chars_per_s"] for m in METHODS)
+    a, b, c = (results[m]["chars_per_s"] for m in METHODS[:3])
     summary = {"machine": machine_name(args.device), "device": args.device, "model": str(args.model),
                "texts": len(texts), "batch_size": args.batch_size, "results": results,
                "ratio_zhinvest_vs_hf_pipeline": round(a / b, 2), "ratio_zhinvest_vs_raw_forward": round(a / c, 3)}
+    if "zhinvest_int8" in results:
+        summary["ratio_int8_vs_zhinvest"] = round(results["zhinvest_int8"]["chars_per_s"] / a, 2)
     out = args.out or Path("bench/results") / f"{args.device}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(summary, indent=1) + "\n", encoding="utf-8")
@@ -162,6 +164,8 @@ def table(summary: dict) -> str:
         rows.append(f"| {method} | {r['chars_per_s']:,.0f} | {r['docs_per_s']} | {r['peak_rss_mb']} |{gpu}")
     rows += ["", f"zhinvest / HF pipeline: {summary['ratio_zhinvest_vs_hf_pipeline']}x; "
              f"zhinvest / raw forward: {summary['ratio_zhinvest_vs_raw_forward']:.1%}"]
+    if "ratio_int8_vs_zhinvest" in summary:
+        rows.append(f"int8 (CPU) / zhinvest float32: {summary['ratio_int8_vs_zhinvest']}x")
     return "\n".join(rows)
 
 

@@ -198,3 +198,10 @@ def test_candidate_pairs_respect_distance_and_types():
     pairs = candidate_pairs(spans, ModelSettings().schema, max_distance=10)
     assert (0, 1, 0) in pairs and (0, 4, 2) in pairs and (3, 1, 0) in pairs
     assert all(j != 2 for _, j, _ in pairs) and all(i in (0, 3) for i, _, _ in pairs)
+
+
+def test_int8_quantized_cpu_variant(tiny_model_dir):
+    quantized = Extractor.from_pretrained(tiny_model_dir, device="cpu", quantize=True)
+    result = quantized(ARTICLE)
+    check_offsets(ARTICLE, result)
+    assert any(type(m).__name__ == "Linear" and "quantized" in type(m).__module__ for m in quantized.model.modules())

@@ -47,7 +47,7 @@ def agreement(first, second) -> dict[str, Score]:
     return scores
 
 
-def markdown(train, dev, first, second) -> str:
+def markdown(train, dev, first, passes: dict[str, list]) -> str:
     lines = ["| label | train | dev | all |", "|---|---|---|---|"]
     (train_spans, train_rel), (dev_spans, dev_rel) = counts(train), counts(dev)
     for label in ENTITY_LABELS:
@@ -55,12 +55,13 @@ def markdown(train, dev, first, second) -> str:
     for label in RELATION_LABELS:
         lines.append(f"| {label} | {train_rel[label]} | {dev_rel[label]} | {train_rel[label] + dev_rel[label]} |")
     lines.append(f"| articles | {len(train)} | {len(dev)} | {len(train) + len(dev)} |")
-    shared = sorted({d.id for d in first} & {d.id for d in second})
-    lines += ["", f"Agreement between the two passes on {len(shared)} articles "
-              "(F1 of the second pass against the first; strict offsets):", "",
-              "| | F1 | first pass | second pass | matched |", "|---|---|---|---|---|"]
-    for label, score in agreement(first, [d for d in second if d.id in shared]).items():
-        lines.append(f"| {label} | {score.f1:.3f} | {score.gold} | {score.predicted} | {score.true_positives} |")
+    for name, second in passes.items():
+        shared = sorted({d.id for d in first} & {d.id for d in second})
+        lines += ["", f"Agreement of `{name}` with the gold on {len(shared)} articles "
+                  "(F1 of that pass against the gold; strict offsets):", "",
+                  f"| | F1 | gold | {name} | matched |", "|---|---|---|---|---|"]
+        for label, score in agreement(first, [d for d in second if d.id in shared]).items():
+            lines.append(f"| {label} | {score.f1:.3f} | {score.gold} | {score.predicted} | {score.true_positives} |")
     return "\n".join(lines) + "\n"
 
 
@@ -68,15 +69,17 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--articles", type=Path, default=Path("../shared/articles"))
     parser.add_argument("--store", type=Path, default=Path("annotations/standoff"))
-    parser.add_argument("--second", type=Path, default=Path("annotations/second_pass"))
+    parser.add_argument("--passes", type=Path, nargs="*",
+                        default=[Path("annotations/third_pass"), Path("annotations/second_pass")],
+                        help="folders of other annotation passes to compare with the gold")
     parser.add_argument("--split", type=Path, default=Path("annotations/split.json"))
     args = parser.parse_args(argv)
     split = json.loads(args.split.read_text(encoding="utf-8"))
     first = load_store(args.store, args.articles)
-    second = load_store(args.second, args.articles) if args.second.is_dir() else []
+    passes = {folder.name: load_store(folder, args.articles) for folder in args.passes if folder.is_dir()}
     dev_names = set(split["dev"])
     print(markdown([d for d in first if d.id not in dev_names], [d for d in first if d.id in dev_names],
-                   first, second))
+                   first, passes))
     return 0
 
 

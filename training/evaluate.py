@@ -109,10 +109,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, help="report folder (default: the model folder)")
     parser.add_argument("--device", default=None)
     parser.add_argument("--no-baseline", action="store_true")
+    parser.add_argument("--quantize", action="store_true", help="evaluate the int8 CPU variant")
     args = parser.parse_args(argv)
 
     _, dev = load_split(args.store, args.articles, args.split)
-    extractor = Extractor.from_pretrained(args.model, device=args.device)
+    extractor = Extractor.from_pretrained(args.model, device=args.device, quantize=args.quantize)
     extractions = list(extractor.pipe([d.text for d in dev], [d.doc_date for d in dev]))
     from zhinvest.evaluation import evaluate
 
@@ -125,7 +126,7 @@ def main(argv: list[str] | None = None) -> int:
             raise RuntimeError(f"span scorer and seqeval disagree on {label}: {ours:.4f} vs {theirs:.4f}")
     baseline = None if args.no_baseline else rule_baseline_report(dev)
     errors = error_breakdown(report)
-    out = args.out or args.model
+    out = args.out or (args.model / "int8" if args.quantize else args.model)
     out.mkdir(parents=True, exist_ok=True)
     text = markdown(report, seqeval, baseline, errors, args.model, len(dev))
     (out / "EVALUATION.md").write_text(text, encoding="utf-8")
