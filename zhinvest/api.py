@@ -30,7 +30,8 @@ def _load(model: str, device: str | None):
     return Extractor.from_pretrained(model, device=device)
 
 
-def _extractor(model, device):
+def load_extractor(model=None, device=None):
+    """An ``Extractor`` for ``model`` (a folder, a hub name, an Extractor, or None for the default), cached."""
     from .extractor import Extractor
 
     if isinstance(model, Extractor):
@@ -42,7 +43,7 @@ def extract(text: str, *, doc_date=None, model=None, device=None) -> Extraction:
     """Entities, relations and project records of one text (offsets index ``text``)."""
     from .extractor import check_text
 
-    return _extractor(model, device)(check_text(text), doc_date)
+    return load_extractor(model, device)(check_text(text), doc_date)
 
 
 def extract_batch(texts: Sequence[str], *, doc_dates: Sequence | None = None, batch_size: int = 16,
@@ -52,7 +53,7 @@ def extract_batch(texts: Sequence[str], *, doc_dates: Sequence | None = None, ba
         raise TypeError("texts must be a sequence of str, not a single str; use extract() for one text")
     if doc_dates is not None and len(doc_dates) != len(texts):
         raise ValueError(f"doc_dates has {len(doc_dates)} items but texts has {len(texts)}")
-    results = _extractor(model, device).pipe(texts, doc_dates, batch_size=batch_size)
+    results = load_extractor(model, device).pipe(texts, doc_dates, batch_size=batch_size)
     if progress:
         from tqdm.auto import tqdm
 

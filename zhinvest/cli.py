@@ -61,10 +61,10 @@ def count_inputs(paths: list[str]) -> int | None:
 
 
 def run_extract(args: argparse.Namespace, output_format: str) -> int:
-    from .api import _extractor
+    from .api import load_extractor
 
     errors: list[str] = []
-    extractor = _extractor(args.model, args.device)
+    extractor = load_extractor(args.model, args.device)
     names: list[str] = []  # filled as inputs are read, ahead of the results that use them
 
     def texts() -> Iterator[str]:
