@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from synthetic import synthetic_characters
-from zhinvest.modeling import ModelSettings, ZhinvestModel
+from zhinvest.modeling import ModelSettings, ZhinvestModel, sentence_end_ids
 from zhinvest.vocab import SPECIAL_TOKENS, CharVocab
 
 FIXTURE_CHARS = ("该项目总投资亿元的智慧物流科技港今日动工中山市火炬开发区与抖音集团签约共建跨境电商产业园"
@@ -22,12 +22,13 @@ def build_tiny_model(seed: int = 0, settings: ModelSettings | None = None) -> tu
     tokens += sorted(set(FIXTURE_CHARS + synthetic_characters()))
     config = BertConfig(vocab_size=len(tokens), hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
                         intermediate_size=64, max_position_embeddings=128)
-    model = ZhinvestModel(BertModel(config, add_pooling_layer=False),
-                          settings or ModelSettings(max_length=128, overlap=16, max_pair_distance=40))
+    vocab = CharVocab(tokens)
+    settings = settings or ModelSettings(max_length=128, overlap=16, max_pair_distance=40)
+    model = ZhinvestModel(BertModel(config, add_pooling_layer=False), settings, sentence_end_ids(vocab, settings))
     with torch.no_grad():  # make the random tagger emit spans and relations often enough to exercise decoding
         model.tagger.bias.copy_(torch.linspace(-0.5, 0.5, model.tagger.bias.numel()))
         model.relation_mlp[-1].bias.fill_(0.3)
-    return model.eval(), CharVocab(tokens)
+    return model.eval(), vocab
 
 
 @pytest.fixture(scope="session")

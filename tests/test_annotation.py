@@ -66,3 +66,23 @@ def test_every_committed_annotation_loads_against_the_corpus():
     assert {d.id for d in documents} <= set(split["train"]) | set(split["dev"])
     for doc in documents:
         assert all(doc.text[s.start:s.end] == s.text for s in doc.spans)
+
+
+def test_agreement_is_measured_against_the_first_pass_kept_before_resolution(store_and_corpus, tmp_path, capsys):
+    import dataclasses
+
+    from training.annotation_report import main as report
+
+    doc, store, corpus = store_and_corpus
+    third, first_pass = tmp_path / "third_pass", tmp_path / "first_pass"
+    save_document(doc, third)  # the other pass agrees with the resolved gold ...
+    unresolved = dataclasses.replace(doc, spans=doc.spans[1:], relations=())
+    save_document(unresolved, first_pass)  # ... but not with the first pass as it was made
+    split = tmp_path / "split.json"
+    split.write_text(json.dumps({"train": [doc.id], "dev": []}), encoding="utf-8")
+    args = ["--articles", str(corpus), "--store", str(store), "--split", str(split), "--passes", str(third)]
+    report(args + ["--first-pass", str(tmp_path / "none")])
+    assert "| spans | 1.000 |" in capsys.readouterr().out
+    report(args + ["--first-pass", str(first_pass)])
+    out = capsys.readouterr().out
+    assert "| spans | 1.000 |" not in out and "| articles | 1 | 0 | 1 |" in out

@@ -85,3 +85,44 @@ def test_bio_decoding_table(tags, expected):
     assert [(s.start, s.end, s.label) for s in spans] == expected
     round_trip = decode_bio(spans_to_bio(len(tags), expected), np.ones(len(tags)))
     assert [(s.start, s.end, s.label) for s in round_trip] == expected
+
+
+def test_relation_head_counts_sentence_ends_between_the_pair(tiny_model_dir):
+    import torch
+
+    from zhinvest.modeling import ZhinvestModel
+
+    model, vocab = ZhinvestModel.load(tiny_model_dir)
+    text = "该项目。总投资！亿元；\n今日"
+    ids = torch.from_numpy(vocab.encode(text))[None]
+    # rows: (batch, head_start, head_end, tail_start, tail_end); the head may sit after the tail
+    pairs = torch.tensor([[0, 0, 3, 1, 2], [0, 0, 3, 4, 7], [0, 8, 10, 0, 3], [0, 0, 3, 12, 14]])
+    assert model.sentence_crossings(ids, pairs).tolist() == [0, 1, 2, 3]
+    assert model.relation_logits(torch.zeros(1, len(text), 32), pairs, ids).shape == (4, 4)
+
+
+def test_viterbi_paths_are_valid_bio_and_keep_valid_argmax_paths():
+    import numpy as np
+
+    from zhinvest.decoding import bio_transitions, viterbi_bio
+
+    rng = np.random.default_rng(0)
+    allowed, allowed_first = bio_transitions(5)
+    logits = rng.normal(size=(64, 30, 11)) * 3
+    log_probs = logits - np.log(np.exp(logits).sum(-1, keepdims=True))
+    lengths = rng.integers(1, 31, size=64)
+    paths = viterbi_bio(log_probs, lengths, 5)
+    for row, n in enumerate(lengths):
+        path, argmax = paths[row, :n], log_probs[row, :n].argmax(-1)
+        assert allowed_first[path[0]] and all(allowed[a, b] for a, b in zip(path[:-1], path[1:]))
+        chosen = np.take_along_axis(log_probs[row, :n], path[:, None], 1).sum()
+        assert chosen <= log_probs[row, :n].max(-1).sum() + 1e-9
+        if allowed_first[argmax[0]] and all(allowed[a, b] for a, b in zip(argmax[:-1], argmax[1:])):
+            assert path.tolist() == argmax.tolist()
+
+
+def test_decoding_setting_is_checked():
+    from zhinvest.modeling import ModelSettings
+
+    with pytest.raises(ValueError, match="decoding"):
+        ModelSettings(decoding="beam")

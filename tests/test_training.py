@@ -60,6 +60,8 @@ def test_training_overfits_saves_and_reloads(tiny_setup):
     assert reloaded(train_doc.text, doc_date=train_doc.doc_date) == result
     saved = json.loads((root / "model" / "training.json").read_text(encoding="utf-8"))
     assert saved["train_articles"] == 12 and saved["dev_articles"] == 1
+    card = (root / "model" / "README.md").read_text(encoding="utf-8")
+    assert f"best epoch: {saved['best_epoch']} of" in card and "| triples | 1.000 | 1.000 | 1.000 |" in card
 
 
 def test_resume_continues_from_checkpoint(tiny_setup):

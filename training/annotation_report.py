@@ -2,10 +2,12 @@
 
     python -m training.annotation_report [--articles ../shared/articles]
 
-Counts spans and relations per label and split; compares the first pass
-(``annotations/standoff``) with the independent second pass
-(``annotations/second_pass``) on the articles both annotated: strict span F1 and
-relation F1 (both ends and the label must match), per label and overall.
+Counts spans and relations per label and split; compares the first pass with each other
+pass (``annotations/third_pass``, ``annotations/second_pass``) on the articles both annotated:
+strict span F1 and relation F1 (both ends and the label must match), per label and overall.
+The first pass is the gold, except for articles whose gold was later changed by resolving the
+differences: their first-pass version is kept in ``annotations/first_pass`` and used instead,
+so that agreement is measured between the passes as they were made.
 """
 
 from __future__ import annotations
@@ -57,8 +59,8 @@ def markdown(train, dev, first, passes: dict[str, list]) -> str:
     lines.append(f"| articles | {len(train)} | {len(dev)} | {len(train) + len(dev)} |")
     for name, second in passes.items():
         shared = sorted({d.id for d in first} & {d.id for d in second})
-        lines += ["", f"Agreement of `{name}` with the gold on {len(shared)} articles "
-                  "(F1 of that pass against the gold; strict offsets):", "",
+        lines += ["", f"Agreement of `{name}` with the first pass on {len(shared)} articles "
+                  "(F1 of that pass against the first pass; strict offsets):", "",
                   f"| | F1 | gold | {name} | matched |", "|---|---|---|---|---|"]
         for label, score in agreement(first, [d for d in second if d.id in shared]).items():
             lines.append(f"| {label} | {score.f1:.3f} | {score.gold} | {score.predicted} | {score.true_positives} |")
@@ -72,13 +74,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--passes", type=Path, nargs="*",
                         default=[Path("annotations/third_pass"), Path("annotations/second_pass")],
                         help="folders of other annotation passes to compare with the gold")
+    parser.add_argument("--first-pass", type=Path, default=Path("annotations/first_pass"),
+                        help="first-pass versions of gold articles changed by resolution")
     parser.add_argument("--split", type=Path, default=Path("annotations/split.json"))
     args = parser.parse_args(argv)
     split = json.loads(args.split.read_text(encoding="utf-8"))
-    first = load_store(args.store, args.articles)
+    gold = load_store(args.store, args.articles)
+    before = {d.id: d for d in load_store(args.first_pass, args.articles)} if args.first_pass.is_dir() else {}
+    first = [before.get(d.id, d) for d in gold]
     passes = {folder.name: load_store(folder, args.articles) for folder in args.passes if folder.is_dir()}
     dev_names = set(split["dev"])
-    print(markdown([d for d in first if d.id not in dev_names], [d for d in first if d.id in dev_names],
+    print(markdown([d for d in gold if d.id not in dev_names], [d for d in gold if d.id in dev_names],
                    first, passes))
     return 0
 

@@ -27,7 +27,7 @@ class TrainConfig:
     freeze_word_embeddings: bool = True  # fewer weights to fit on a small corpus, faster steps on CPU
     patience: int = 5
     max_length: int = 512  # inference windows (stored in the model)
-    train_max_length: int = 256  # training windows: shorter windows give more optimizer steps
+    train_max_length: int = 512  # training windows; shorter than max_length degrades the model at inference
     overlap: int = 64
     max_pair_distance: int = 200
     device: str = "auto"

@@ -29,6 +29,7 @@ from zhinvest.schema import DEFAULT_SCHEMA
 
 from .config import TrainConfig
 from .data import WindowExample, document_windows, load_split, relation_coverage, subsample
+from .model_card import write_model_card
 from .scoring import evaluate_model
 
 
@@ -60,7 +61,7 @@ def loss_of(model: ZhinvestModel, batch: dict[str, torch.Tensor], relation_weigh
                                                  ignore_index=-100)
     if batch["pairs"].numel() == 0:
         return tag_loss
-    pair_logits = model.relation_logits(hidden, batch["pairs"]).float()
+    pair_logits = model.relation_logits(hidden, batch["pairs"], batch["input_ids"]).float()
     chosen = pair_logits.gather(1, batch["relation"][:, None]).squeeze(1)
     relation_loss = torch.nn.functional.binary_cross_entropy_with_logits(
         chosen, batch["gold"], pos_weight=torch.tensor(positive_weight, device=chosen.device))
@@ -177,6 +178,7 @@ def train(config: TrainConfig, resume: bool = False) -> dict:
               "best_epoch": state["best_epoch"], "history": state["history"], "dev_report": state.get("best_report"),
               "torch": torch.__version__, "device": str(device)}
     best.save_pretrained(config.output_dir, best_vocab, dtype=getattr(torch, config.save_dtype), extra=record)
+    write_model_card(config.output_dir, record)
     print(f"saved {config.output_dir} (best epoch {state['best_epoch']})", flush=True)
     return record
 

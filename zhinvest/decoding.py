@@ -56,3 +56,50 @@ def spans_to_bio(length: int, spans: list[tuple[int, int, int]]) -> np.ndarray:
         tags[start] = 1 + 2 * label
         tags[start + 1:end] = 2 + 2 * label
     return tags
+
+
+def bio_transitions(num_labels: int) -> tuple[np.ndarray, np.ndarray]:
+    """``(allowed[previous, current], allowed_first[current])`` for tag ids laid out as in ``decode_bio``:
+    ``I-`` of label k may only follow ``B-`` or ``I-`` of the same label, and cannot open a sequence."""
+    size = 1 + 2 * num_labels
+    allowed = np.ones((size, size), dtype=bool)
+    allowed_first = np.ones(size, dtype=bool)
+    for k in range(num_labels):
+        inside = 2 + 2 * k
+        allowed[:, inside] = False
+        allowed[inside - 1, inside] = allowed[inside, inside] = True
+        allowed_first[inside] = False
+    return allowed, allowed_first
+
+
+def viterbi_bio(log_probs: np.ndarray, lengths: np.ndarray, num_labels: int) -> np.ndarray:
+    """The most probable tag sequence of each row that is valid BIO (``[B, L]`` int64).
+
+    ``log_probs`` is ``[B, L, T]``; positions at or beyond a row's length are ignored.
+    Vectorized over the batch and the tags; the only loop runs along the sequence axis.
+    A plain argmax lets a long name break into pieces where one character's ``I-`` loses
+    to ``O``; the constrained path keeps it whole or drops it.
+
+    >>> lp = np.log(np.array([[[.1, .5, .4], [.5, .05, .45], [.2, .1, .7]]]))  # O, B-X, I-X
+    >>> viterbi_bio(lp, np.array([3]), 1).tolist()
+    [[1, 2, 2]]
+    """
+    batch, length, size = log_probs.shape
+    forbidden = -1e4
+    allowed, allowed_first = bio_transitions(num_labels)
+    transition = np.where(allowed, 0.0, forbidden)
+    emissions = np.asarray(log_probs, dtype=np.float64).copy()
+    padding = np.arange(length)[None, :] >= np.asarray(lengths)[:, None]
+    emissions[padding] = np.where(np.arange(size) == 0, 0.0, forbidden)  # pad positions: O, free
+    score = emissions[:, 0] + np.where(allowed_first, 0.0, forbidden)
+    backpointers = np.zeros((length, batch, size), dtype=np.int64)
+    for position in range(1, length):
+        candidates = score[:, :, None] + transition[None]
+        backpointers[position] = candidates.argmax(1)
+        score = np.take_along_axis(candidates, backpointers[position][:, None, :], 1)[:, 0] + emissions[:, position]
+    tags = np.zeros((batch, length), dtype=np.int64)
+    tags[:, -1] = score.argmax(1)
+    rows = np.arange(batch)
+    for position in range(length - 1, 0, -1):
+        tags[:, position - 1] = backpointers[position, rows, tags[:, position]]
+    return tags

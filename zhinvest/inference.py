@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
-from .decoding import TaggedSpan, decode_bio
+from .decoding import TaggedSpan, decode_bio, viterbi_bio
 from .modeling import ZhinvestModel
 from .relations import candidate_pairs
 from .vocab import CharVocab
@@ -75,15 +75,22 @@ class Predictor:
         mask = mask.to(self.device, non_blocking=True).long()
         with self._autocast:
             hidden, logits = self.model(input_ids, mask)
-            probs, tags = logits.float().softmax(-1).max(-1)
-        tags_np, probs_np = tags.cpu().numpy(), probs.cpu().numpy()
+            log_probs = logits[:, 1:].float().log_softmax(-1)
+        if self.settings.decoding == "viterbi":
+            log_probs_np = log_probs.cpu().numpy()
+            lengths = np.array([len(w.ids) for w in windows])
+            tags_np = viterbi_bio(log_probs_np, lengths, len(self._labels))
+            probs_np = np.exp(np.take_along_axis(log_probs_np, tags_np[:, :, None], 2)[:, :, 0])
+        else:
+            best, tags = log_probs.max(-1)
+            tags_np, probs_np = tags.cpu().numpy(), best.exp().cpu().numpy()
 
         outputs, queries = [], []  # queries: (row, hs, he, ts, te, rel) with +1 for [CLS]
         for row, window in enumerate(windows):
             output = WindowOutput()
             n = len(window.ids)
             if window.pairs is None:
-                output.spans = decode_bio(tags_np[row, 1:n + 1], probs_np[row, 1:n + 1])
+                output.spans = decode_bio(tags_np[row, :n], probs_np[row, :n])
                 labelled = [(s.start, s.end, self._labels[s.label]) for s in output.spans]
                 for head, tail, relation in candidate_pairs(labelled, self.settings.schema,
                                                             self.settings.max_pair_distance):
@@ -97,7 +104,7 @@ class Predictor:
         if queries:
             pairs = torch.tensor(queries, dtype=torch.long, device=self.device)
             with self._autocast:
-                logits = self.model.relation_logits(hidden, pairs[:, :5])
+                logits = self.model.relation_logits(hidden, pairs[:, :5], input_ids)
             scores = torch.sigmoid(logits.float().gather(1, pairs[:, 5:6]).squeeze(1)).cpu().tolist()
             position = 0
             for row, (window, output) in enumerate(zip(windows, outputs)):

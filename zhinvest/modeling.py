@@ -34,6 +34,13 @@ class ModelSettings:
     max_pair_distance: int = 200  # characters between a project and a candidate tail
     distance_buckets: int = 16
     relation_threshold: float = 0.5
+    decoding: str = "viterbi"  # "viterbi": the best valid BIO path; "argmax": per character, fastest
+    sentence_ends: str = "。！？；!?;\n"  # a relation feature counts these between a project and its tail
+    max_sentence_crossings: int = 3
+
+    def __post_init__(self):
+        if self.decoding not in ("viterbi", "argmax"):
+            raise ValueError(f"decoding must be 'viterbi' or 'argmax', not {self.decoding!r}")
 
     @property
     def max_chars(self) -> int:
@@ -67,19 +74,26 @@ def distance_bucket(distance: torch.Tensor, buckets: int) -> torch.Tensor:
 
 
 class ZhinvestModel(nn.Module):
-    """Encoder + per-character BIO head + pairwise relation head."""
+    """Encoder + per-character BIO head + pairwise relation head.
 
-    def __init__(self, encoder: nn.Module, settings: ModelSettings):
+    ``sentence_end_ids`` are the token ids of ``settings.sentence_ends`` (see ``sentence_end_ids``):
+    the relation head sees how many sentence ends lie between a project and its candidate tail.
+    """
+
+    def __init__(self, encoder: nn.Module, settings: ModelSettings, sentence_end_ids: torch.Tensor):
         super().__init__()
         self.encoder = encoder
         self.settings = settings
+        self.register_buffer("sentence_end_ids", torch.as_tensor(sentence_end_ids, dtype=torch.long),
+                             persistent=False)
         hidden = encoder.config.hidden_size
         schema = settings.schema
         self.dropout = nn.Dropout(encoder.config.hidden_dropout_prob)
         self.tagger = nn.Linear(hidden, len(schema.tags))
         self.distance_embedding = nn.Embedding(settings.distance_buckets, 32)
+        self.sentence_embedding = nn.Embedding(settings.max_sentence_crossings + 1, 32)
         self.relation_mlp = nn.Sequential(
-            nn.Linear(4 * hidden + 32, hidden), nn.GELU(), nn.Dropout(encoder.config.hidden_dropout_prob),
+            nn.Linear(4 * hidden + 64, hidden), nn.GELU(), nn.Dropout(encoder.config.hidden_dropout_prob),
             nn.Linear(hidden, len(schema.relation_labels)))
 
     def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -87,17 +101,25 @@ class ZhinvestModel(nn.Module):
         hidden = self.encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
         return hidden, self.tagger(self.dropout(hidden))
 
-    def relation_logits(self, hidden: torch.Tensor, pairs: torch.Tensor) -> torch.Tensor:
+    def relation_logits(self, hidden: torch.Tensor, pairs: torch.Tensor, input_ids: torch.Tensor) -> torch.Tensor:
         """Logits ``[P, R]`` for pairs given as rows ``(batch, head_start, head_end, tail_start, tail_end)``.
 
-        Positions index ``hidden``'s sequence axis; ends are exclusive.
+        Positions index ``hidden``'s (and ``input_ids``') sequence axis; ends are exclusive.
         """
         batch = pairs[:, 0]
         head = torch.cat([hidden[batch, pairs[:, 1]], hidden[batch, pairs[:, 2] - 1]], dim=-1)
         tail = torch.cat([hidden[batch, pairs[:, 3]], hidden[batch, pairs[:, 4] - 1]], dim=-1)
         distance = self.distance_embedding(distance_bucket(pairs[:, 3] - pairs[:, 1], self.settings.distance_buckets))
-        features = torch.cat([head, tail, distance.to(head.dtype)], dim=-1)
+        sentence = self.sentence_embedding(self.sentence_crossings(input_ids, pairs))
+        features = torch.cat([head, tail, distance.to(head.dtype), sentence.to(head.dtype)], dim=-1)
         return self.relation_mlp(self.dropout(features))
+
+    def sentence_crossings(self, input_ids: torch.Tensor, pairs: torch.Tensor) -> torch.Tensor:
+        """Sentence ends between each pair's head start and tail start, capped at ``max_sentence_crossings``."""
+        ends_so_far = torch.isin(input_ids, self.sentence_end_ids).long().cumsum(1)
+        first, last = torch.minimum(pairs[:, 1], pairs[:, 3]), torch.maximum(pairs[:, 1], pairs[:, 3])
+        crossings = ends_so_far[pairs[:, 0], last] - ends_so_far[pairs[:, 0], first]
+        return crossings.clamp(max=self.settings.max_sentence_crossings)
 
     # ----------------------------------------------------------------- save / load
     def save_pretrained(self, folder: str | Path, vocab: CharVocab, dtype: torch.dtype = torch.float32,
@@ -142,7 +164,7 @@ class ZhinvestModel(nn.Module):
         config.pop("dtype", None)
         vocab = CharVocab.from_file(folder / "vocab.txt")
         encoder = BertModel(BertConfig(**config), add_pooling_layer=False)
-        model = cls(encoder, settings)
+        model = cls(encoder, settings, sentence_end_ids(vocab, settings))
         state = {k: v.float() for k, v in load_file(str(folder / "model.safetensors")).items()}
         tags = state.get("tagger.weight")
         if tags is None or tags.shape[0] != len(settings.schema.tags):
@@ -192,4 +214,10 @@ def build_from_encoder(name_or_path: str | Path, settings: ModelSettings | None 
     if encoder.config.max_position_embeddings < settings.max_length:
         raise ValueError(f"{name_or_path} has {encoder.config.max_position_embeddings} positions, "
                          f"fewer than max_length={settings.max_length}")
-    return ZhinvestModel(encoder, settings), vocab
+    return ZhinvestModel(encoder, settings, sentence_end_ids(vocab, settings)), vocab
+
+
+def sentence_end_ids(vocab: CharVocab, settings: ModelSettings) -> torch.Tensor:
+    """Token ids of the characters that end a sentence (``\\n`` maps to ``[SEP]``); unknown ones dropped."""
+    ids = {int(i) for i in vocab.encode(settings.sentence_ends)} - {vocab.unk_id}
+    return torch.tensor(sorted(ids), dtype=torch.long)
