@@ -5,7 +5,8 @@
 Each method runs in its own subprocess on the same texts, so peak RSS is its own.
 (a) ``zhinvest.extract_batch``: normalization, windows, tagging, relations, values, projects;
 (b) ``transformers.pipeline("token-classification")`` on the same encoder and tagger weights;
-(c) the encoder's raw forward over full 512-token windows of the same characters: the ceiling.
+(c) the encoder's raw forward over full 512-token windows of the same characters: the ceiling;
+plus (a) with per-character argmax decoding instead of Viterbi, and (CPU) with int8 linear layers.
 Prints a table with the ratios a/b and a/c and writes ``bench/results/<device>.json``.
 """
 
@@ -20,7 +21,7 @@ import sys
 import time
 from pathlib import Path
 
-METHODS = ("zhinvest", "hf_pipeline", "raw_forward", "zhinvest_int8")
+METHODS = ("zhinvest", "hf_pipeline", "raw_forward", "zhinvest_argmax", "zhinvest_int8")
 
 
 def load_texts(articles: Path, repeat: int) -> list[str]:
@@ -36,10 +37,11 @@ def run_method(method: str, model: Path, texts: list[str], device: str, batch_si
     if device == "cpu":
         torch.set_num_threads(max(1, torch.get_num_threads()))
     synchronize = torch.cuda.synchronize if device == "cuda" else (lambda: None)
-    if method in ("zhinvest", "zhinvest_int8"):
+    if method.startswith("zhinvest"):
         from zhinvest import Extractor
 
-        extractor = Extractor.from_pretrained(model, device=device, quantize=method == "zhinvest_int8")
+        extractor = Extractor.from_pretrained(model, device=device, quantize=method == "zhinvest_int8",
+                                              decoding="argmax" if method == "zhinvest_argmax" else None)
         extractor("预热。")
         synchronize()
         started = time.perf_counter()
@@ -125,7 +127,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     results = {}
-    for method in METHODS if args.device == "cpu" else METHODS[:3]:
+    for method in METHODS if args.device == "cpu" else METHODS[:4]:
         command = [sys.executable, "-m", "bench.run", "--method", method, "--model", str(args.model),
                    "--articles", str(args.articles), "--device", args.device, "--repeat", str(args.repeat),
                    "--batch-size", str(args.batch_size)]
@@ -136,6 +138,7 @@ def main(argv: list[str] | None = None) -> int:
     summary = {"machine": machine_name(args.device), "device": args.device, "model": str(args.model),
                "texts": len(texts), "batch_size": args.batch_size, "results": results,
                "ratio_zhinvest_vs_hf_pipeline": round(a / b, 2), "ratio_zhinvest_vs_raw_forward": round(a / c, 3)}
+    summary["ratio_argmax_vs_viterbi"] = round(results["zhinvest_argmax"]["chars_per_s"] / a, 2)
     if "zhinvest_int8" in results:
         summary["ratio_int8_vs_zhinvest"] = round(results["zhinvest_int8"]["chars_per_s"] / a, 2)
     out = args.out or Path("bench/results") / f"{args.device}.json"
@@ -164,6 +167,8 @@ def table(summary: dict) -> str:
         rows.append(f"| {method} | {r['chars_per_s']:,.0f} | {r['docs_per_s']} | {r['peak_rss_mb']} |{gpu}")
     rows += ["", f"zhinvest / HF pipeline: {summary['ratio_zhinvest_vs_hf_pipeline']}x; "
              f"zhinvest / raw forward: {summary['ratio_zhinvest_vs_raw_forward']:.1%}"]
+    if "ratio_argmax_vs_viterbi" in summary:
+        rows.append(f"argmax decoding / Viterbi decoding: {summary['ratio_argmax_vs_viterbi']}x")
     if "ratio_int8_vs_zhinvest" in summary:
         rows.append(f"int8 (CPU) / zhinvest float32: {summary['ratio_int8_vs_zhinvest']}x")
     return "\n".join(rows)

@@ -205,3 +205,14 @@ def test_int8_quantized_cpu_variant(tiny_model_dir):
     result = quantized(ARTICLE)
     check_offsets(ARTICLE, result)
     assert any(type(m).__name__ == "Linear" and "quantized" in type(m).__module__ for m in quantized.model.modules())
+
+
+def test_argmax_decoding_override(tiny_model_dir):
+    text = "该项目总投资20亿元的智慧物流科技港今日动工。中山市火炬开发区与抖音集团签约共建跨境电商产业园。"
+    viterbi = Extractor.from_pretrained(tiny_model_dir, device="cpu")
+    argmax = Extractor.from_pretrained(tiny_model_dir, device="cpu", decoding="argmax")
+    assert (viterbi.settings.decoding, argmax.settings.decoding) == ("viterbi", "argmax")
+    for result in (viterbi(text), argmax(text)):
+        assert all(text[e.start:e.end] == e.text for e in result.entities)
+    with pytest.raises(ValueError, match="decoding must be"):
+        Extractor.from_pretrained(tiny_model_dir, device="cpu", decoding="greedy")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import os
+from dataclasses import replace
 from pathlib import Path
 from typing import Iterable, Iterator, Sequence
 
@@ -36,16 +37,20 @@ class Extractor:
 
     @classmethod
     def from_pretrained(cls, path_or_name: str | os.PathLike, device: str | torch.device | None = None,
-                        quantize: bool = False) -> "Extractor":
+                        quantize: bool = False, decoding: str | None = None) -> "Extractor":
         """Load a model folder (see ``ZhinvestModel.save_pretrained``) or a hub repository holding one.
 
         ``quantize=True`` (CPU only) runs the linear layers in int8 with dynamic quantization:
-        faster on CPU, at a small cost in accuracy (``make evaluate QUANTIZE=1`` measures it).
+        faster on CPU, at a small cost in accuracy (``python -m training.evaluate --quantize`` measures it).
+        ``decoding`` overrides the model's tag decoding: ``"viterbi"`` (the best valid BIO sequence)
+        or ``"argmax"`` (per character; a little faster, less accurate on long names).
         """
         folder = Path(path_or_name)
         if not folder.exists():
             folder = _download(str(path_or_name))
         model, vocab = ZhinvestModel.load(folder)
+        if decoding is not None:
+            model.settings = replace(model.settings, decoding=decoding)
         if quantize:
             if resolve_device(device).type != "cpu":
                 raise ValueError(f"quantize=True runs on the CPU only, not on device {device!r}")
