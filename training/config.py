@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import tomllib
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
 
@@ -36,6 +36,10 @@ class TrainConfig:
     train_fraction: float = 1.0  # <1 trains on a seeded subset (learning curves)
     max_train_docs: int = 0  # 0: all
     threads: int = 0  # torch CPU threads; 0 leaves torch's default
+    # public NER sets for a first, partially labelled tagging stage (see training/auxiliary.py)
+    auxiliary: list[str] = field(default_factory=list)
+    auxiliary_epochs: int = 1
+    auxiliary_max_sentences: int = 0  # 0: all (a small number for quick runs and tests)
 
     @classmethod
     def load(cls, path: str | Path | None, overrides: list[str] = ()) -> "TrainConfig":
@@ -56,6 +60,8 @@ class TrainConfig:
 
 
 def _coerce(value: str, kind: type):
+    if kind is list:
+        return [item for item in value.split(",") if item]
     if kind is bool:
         if value.lower() not in ("true", "false", "1", "0"):
             raise ValueError(f"expected true/false, got {value!r}")

@@ -27,6 +27,7 @@ from zhinvest.extractor import Extractor
 from zhinvest.modeling import ModelSettings, ZhinvestModel, build_from_encoder
 from zhinvest.schema import DEFAULT_SCHEMA
 
+from .auxiliary import collate_partial, pack_windows, partial_tag_loss, read_sentences
 from .config import TrainConfig
 from .data import WindowExample, document_windows, load_split, relation_coverage, subsample
 from .model_card import write_model_card
@@ -109,17 +110,8 @@ def train(config: TrainConfig, resume: bool = False) -> dict:
 
     if config.freeze_word_embeddings:
         model.encoder.embeddings.word_embeddings.weight.requires_grad_(False)
-    encoder_params = [p for p in model.encoder.parameters() if p.requires_grad]
-    head_params = [p for n, p in model.named_parameters() if not n.startswith("encoder.")]
-    optimizer = torch.optim.AdamW([{"params": encoder_params, "lr": config.learning_rate},
-                                   {"params": head_params, "lr": config.head_learning_rate}],
-                                  weight_decay=config.weight_decay)
-    steps_per_epoch = math.ceil(len(windows) / config.batch_size)
-    total_steps = steps_per_epoch * config.epochs
-    warmup = max(1, int(total_steps * config.warmup_ratio))
-    schedule = torch.optim.lr_scheduler.LambdaLR(
-        optimizer, lambda step: min(1.0, (step + 1) / warmup) * max(0.0, (total_steps - step) / max(1, total_steps - warmup)))
     autocast = (torch.autocast("cuda", dtype=torch.bfloat16) if device.type == "cuda" and config.bf16 else nullcontext())
+    optimizer, schedule = make_optimizer(model, config, math.ceil(len(windows) / config.batch_size) * config.epochs)
 
     run_dir = Path(config.run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
@@ -127,6 +119,8 @@ def train(config: TrainConfig, resume: bool = False) -> dict:
     if resume and (run_dir / "checkpoint" / "state.json").is_file():
         state = _load_checkpoint(run_dir / "checkpoint", model, optimizer, schedule)
         print(f"resumed after epoch {state['epoch']}", flush=True)
+    elif config.auxiliary:
+        state["auxiliary"] = train_auxiliary(model, vocab, config, device, autocast)
 
     order_rng = random.Random(config.seed)
     for _ in range(state["epoch"]):
@@ -175,11 +169,65 @@ def train(config: TrainConfig, resume: bool = False) -> dict:
     record = {"config": config.to_dict(), "base_encoder": config.base_encoder,
               "train_articles": len(train_docs), "dev_articles": len(dev_docs),
               "train_split_sha256": split_hashes(train_docs), "dev_split_sha256": split_hashes(dev_docs),
+              "auxiliary": state.get("auxiliary"),
               "best_epoch": state["best_epoch"], "history": state["history"], "dev_report": state.get("best_report"),
               "torch": torch.__version__, "device": str(device)}
     best.save_pretrained(config.output_dir, best_vocab, dtype=getattr(torch, config.save_dtype), extra=record)
     write_model_card(config.output_dir, record)
     print(f"saved {config.output_dir} (best epoch {state['best_epoch']})", flush=True)
+    return record
+
+
+def make_optimizer(model: ZhinvestModel, config: TrainConfig, total_steps: int):
+    """AdamW with separate encoder / head learning rates and linear warm-up then decay over ``total_steps``."""
+    encoder_params = [p for p in model.encoder.parameters() if p.requires_grad]
+    head_params = [p for n, p in model.named_parameters() if not n.startswith("encoder.")]
+    optimizer = torch.optim.AdamW([{"params": encoder_params, "lr": config.learning_rate},
+                                   {"params": head_params, "lr": config.head_learning_rate}],
+                                  weight_decay=config.weight_decay)
+    warmup = max(1, int(total_steps * config.warmup_ratio))
+    schedule = torch.optim.lr_scheduler.LambdaLR(
+        optimizer, lambda step: min(1.0, (step + 1) / warmup) * max(0.0, (total_steps - step) / max(1, total_steps - warmup)))
+    return optimizer, schedule
+
+
+def train_auxiliary(model: ZhinvestModel, vocab, config: TrainConfig, device: torch.device, autocast) -> dict:
+    """First stage: tagging only, on the public NER sets in ``config.auxiliary`` with the partial-label loss."""
+    sentences = []
+    for path in config.auxiliary:
+        found = read_sentences(path)
+        sentences += found[:config.auxiliary_max_sentences] if config.auxiliary_max_sentences else found
+    random.Random(config.seed).shuffle(sentences)
+    windows = pack_windows(sentences, vocab, model.settings.schema, min(config.train_max_length, config.max_length) - 2,
+                           model.settings.normalizer)
+    steps = math.ceil(len(windows) / config.batch_size) * config.auxiliary_epochs
+    optimizer, schedule = make_optimizer(model, config, steps)
+    print(f"auxiliary stage: {len(sentences)} sentences in {len(windows)} windows, "
+          f"{config.auxiliary_epochs} epoch(s)", flush=True)
+    started, losses = time.time(), []
+    rng = random.Random(config.seed)
+    model.train()
+    for epoch in range(1, config.auxiliary_epochs + 1):
+        order = list(range(len(windows)))
+        rng.shuffle(order)
+        bar = tqdm(range(0, len(order), config.batch_size), desc=f"auxiliary {epoch}", file=sys.stderr, leave=False)
+        for begin in bar:
+            batch = collate_partial([windows[i] for i in order[begin:begin + config.batch_size]],
+                                    vocab.pad_id, vocab.cls_id, vocab.sep_id)
+            batch = {k: v.to(device) for k, v in batch.items()}
+            with autocast:
+                _, logits = model(batch["input_ids"], batch["attention_mask"])
+            loss = partial_tag_loss(logits, batch["allowed"])
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_([p for p in model.parameters() if p.requires_grad], 1.0)
+            optimizer.step()
+            schedule.step()
+            losses.append(loss.item())
+            bar.set_postfix(loss=f"{np.mean(losses[-20:]):.3f}")
+    record = {"sentences": len(sentences), "windows": len(windows), "epochs": config.auxiliary_epochs,
+              "loss": round(float(np.mean(losses[-100:])), 4), "seconds": round(time.time() - started, 1)}
+    print(json.dumps({"auxiliary": record}), flush=True)
     return record
 
 

@@ -83,18 +83,27 @@ def merge_windows(doc: PreparedDocument, outputs: list[WindowOutput], settings: 
 
 def extra_windows(doc: PreparedDocument, merged: MergedDocument, settings: ModelSettings
                   ) -> list[tuple[WindowInput, list[tuple[SpanKey, SpanKey]]]]:
-    """Windows centred on candidate pairs that no planned window held together (long sentences)."""
-    n, size = len(doc.normalized.text), settings.max_chars
-    groups: dict[int, list[tuple[SpanKey, SpanKey, int]]] = {}
-    for head, tail, relation in merged.missing:
-        low, high = min(head[0], tail[0]), max(head[1], tail[1])
+    """Windows over candidate pairs that no planned window held together (long sentences).
+
+    Pairs are taken in text order. A window reaches ``settings.overlap`` characters of context
+    before its first pair and after its last one, and takes every following pair that keeps it
+    within ``max_chars``: few, short extra windows per document.
+    """
+    n, size, context = len(doc.normalized.text), settings.max_chars, settings.overlap
+    pending = sorted(((min(h[0], t[0]), max(h[1], t[1])), (h, t, r)) for h, t, r in merged.missing)
+    groups: list[list] = []  # [start, end, pairs]
+    for (low, high), pair in pending:
         if high - low > size:  # longer than any window: the pair cannot be read together
             continue
-        start = max(0, min((low + high) // 2 - size // 2, n - size))
-        groups.setdefault(start, []).append((head, tail, relation))
+        if groups and low >= groups[-1][0] and high <= groups[-1][0] + size:
+            group = groups[-1]
+            group[1] = min(n, group[0] + size, max(group[1], high + context))
+            group[2].append(pair)
+            continue
+        start = max(0, low - context, high - size)
+        groups.append([start, min(n, start + size, high + context), [pair]])
     result = []
-    for start, pairs in groups.items():
-        end = min(n, start + size)
+    for start, end, pairs in groups:
         queries: tuple[PairQuery, ...] = tuple((h[0] - start, h[1] - start, t[0] - start, t[1] - start, r)
                                                for h, t, r in pairs)
         result.append((WindowInput(doc.ids[start:end], queries), [(h, t) for h, t, _ in pairs]))

@@ -76,7 +76,9 @@ class Predictor:
         with self._autocast:
             hidden, logits = self.model(input_ids, mask)
             log_probs = logits[:, 1:].float().log_softmax(-1)
-        if self.settings.decoding == "viterbi":
+        if all(w.pairs is not None for w in windows):  # pair scoring only: no tags to decode
+            tags_np = probs_np = None
+        elif self.settings.decoding == "viterbi":
             log_probs_np = log_probs.cpu().numpy()
             lengths = np.array([len(w.ids) for w in windows])
             tags_np = viterbi_bio(log_probs_np, lengths, len(self._labels))
