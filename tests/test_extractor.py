@@ -5,13 +5,14 @@ from __future__ import annotations
 import datetime as dt
 import json
 
+import numpy as np
 import pytest
 import torch
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 import zhinvest
 from zhinvest import Extraction, Extractor, extract, extract_batch
-from zhinvest.assemble import extra_windows, merge_windows, prepare
+from zhinvest.assemble import cross_window_pairs, merge_windows, prepare
 from zhinvest.decoding import TaggedSpan
 from zhinvest.inference import WindowOutput
 from zhinvest.modeling import ModelSettings
@@ -170,27 +171,55 @@ def test_window_cores_tile_the_text(tiny_extractor):
     assert all(w.end - w.start <= _settings().max_chars for w in windows)
 
 
-def test_pairs_split_across_windows_get_a_window_of_their_own(tiny_extractor):
-    """A project and an amount in one long sentence, in no common window: an extra window scores them."""
+def test_pairs_split_across_windows_are_scored_from_span_vectors(tiny_extractor):
+    """A project and an amount in one long sentence, in no common window: their span vectors,
+    taken from different windows, are scored exactly as a window would score them."""
     text = "中" * 20 + "项目" + "中" * 28 + "亿元" + "山" * 40
     settings_ = ModelSettings(max_length=40, overlap=4, max_pair_distance=35)
     doc = prepare(text, None, settings_, tiny_extractor.vocab)
     assert not any(w.contains(20, 52) for w in doc.windows)
     outputs = []
     for w in doc.windows:
-        spans = []
-        if w.contains(20, 22):
-            spans.append(TaggedSpan(20 - w.start, 22 - w.start, 0, 0.9))
-        if w.contains(50, 52):
-            spans.append(TaggedSpan(50 - w.start, 52 - w.start, 1, 0.9))
-        outputs.append(WindowOutput(spans=spans))
+        spans, vectors = [], []
+        for start, end, label, fill in ((20, 22, 0, 1.0), (50, 52, 1, 2.0)):
+            if w.contains(start, end):
+                spans.append(TaggedSpan(start - w.start, end - w.start, label, 0.9))
+                vectors.append(np.full(64, fill + w.start, dtype=np.float32))  # which window it came from
+        outputs.append(WindowOutput(spans=spans, span_vectors=np.array(vectors).reshape(len(spans), 64)))
     merged = merge_windows(doc, outputs, settings_)
     assert merged.missing == [((20, 22, "PROJECT"), (50, 52, "MONEY"), 0)]
-    (window, pairs), = extra_windows(doc, merged, settings_)
+    pairs, features = cross_window_pairs(doc, merged, np.array([tiny_extractor.vocab.encode("。")[0]]))
     assert pairs == [((20, 22, "PROJECT"), (50, 52, "MONEY"))]
-    (hs, he, ts, te, _), = window.pairs
-    assert 0 <= hs < he <= len(window.ids) and 0 <= ts < te <= len(window.ids)
-    assert list(window.ids[hs:he]) == list(doc.ids[20:22]) and list(window.ids[ts:te]) == list(doc.ids[50:52])
+    assert features.distance.tolist() == [30] and features.crossings.tolist() == [0]
+    assert features.relation.tolist() == [0]
+    # each span's vector comes from the window where it is most central
+    for row, (start, end), fill in ((features.head, (20, 22), 1.0), (features.tail, (50, 52), 2.0)):
+        best = max((w for w in doc.windows if w.contains(start, end)), key=lambda w: w.centrality((start + end) / 2))
+        assert row[0, 0] == fill + best.start
+
+
+def test_cross_window_scores_equal_in_window_scores(tiny_extractor):
+    """Features built on the document side (distance, sentence ends) match the in-window relation head."""
+    from zhinvest.assemble import MergedDocument
+
+    model, vocab = tiny_extractor.model, tiny_extractor.vocab
+    text = "跨境电商产业园项目签约。总投资20亿元。今日动工"
+    doc = prepare(text, None, tiny_extractor.settings, vocab)
+    project, money, date = (9 - 7, 9, "PROJECT"), (15, 19, "MONEY"), (20, 22, "DATE")
+    ids = torch.tensor([[vocab.cls_id, *doc.ids, vocab.sep_id]])
+    with torch.inference_mode():
+        hidden, _ = model(ids, torch.ones_like(ids))
+        vectors = {key: model.span_vectors(hidden, torch.tensor([0]), torch.tensor([key[0] + 1]),
+                                           torch.tensor([key[1] + 1]))[0].numpy()
+                   for key in (project, money, date)}
+        rows = torch.tensor([[0, project[0] + 1, project[1] + 1, tail[0] + 1, tail[1] + 1] for tail in (money, date)])
+        expected = torch.sigmoid(model.relation_logits(hidden, rows, ids))[[0, 1], [0, 1]].numpy()
+    merged = MergedDocument(spans=[], pair_scores={}, missing=[(project, money, 0), (project, date, 1)],
+                            vectors=vectors)
+    pairs, features = cross_window_pairs(doc, merged, model.sentence_end_ids.numpy())
+    assert pairs == [(project, money), (project, date)]
+    assert features.crossings.tolist() == [1, 2]
+    np.testing.assert_allclose(tiny_extractor._predictor.score_pairs(features), expected, rtol=1e-5, atol=1e-6)
 
 
 def test_candidate_pairs_respect_distance_and_types():

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .inference import PairQuery, WindowInput, WindowOutput
+from .inference import PairFeatures, WindowInput, WindowOutput
 from .modeling import ModelSettings
 from .normalize import NormalizedText, normalize
 from .projects import group_projects
@@ -38,7 +38,8 @@ class MergedDocument:
 
     spans: list[tuple[SpanKey, float]]
     pair_scores: dict[tuple[SpanKey, SpanKey], float]
-    missing: list[tuple[SpanKey, SpanKey, int]]  # candidate pairs no window scored
+    missing: list[tuple[SpanKey, SpanKey, int]]  # candidate pairs no window held together
+    vectors: dict[SpanKey, np.ndarray]  # each chosen span's vector, from the window where it is most central
 
 
 def prepare(raw: str, doc_date: dt.date | None, settings: ModelSettings, vocab: CharVocab) -> PreparedDocument:
@@ -58,6 +59,13 @@ def merge_windows(doc: PreparedDocument, outputs: list[WindowOutput], settings: 
             key = _doc_key(doc, window, span, labels)
             if key[0] < key[1] and window.core_start <= key[0] < window.core_end:
                 proposals.append((key, span.score))
+    vectors: dict[SpanKey, tuple[float, np.ndarray]] = {}
+    for window, output in zip(doc.windows, outputs):
+        for k, span in enumerate(output.spans):
+            key = _doc_key(doc, window, span, labels)
+            centrality = window.centrality((key[0] + key[1]) / 2)
+            if output.span_vectors is not None and (key not in vectors or centrality > vectors[key][0]):
+                vectors[key] = (centrality, output.span_vectors[k])
     taken = np.zeros(len(doc.normalized.text), dtype=bool)
     chosen = []
     for key, score in sorted(proposals, key=lambda p: (p[0][0] - p[0][1], -p[1], p[0][0])):
@@ -78,36 +86,25 @@ def merge_windows(doc: PreparedDocument, outputs: list[WindowOutput], settings: 
     keys = [key for key, _ in chosen]
     missing = [(keys[h], keys[t], r) for h, t, r in candidate_pairs(keys, settings.schema, settings.max_pair_distance)
                if (keys[h], keys[t]) not in pair_scores]
-    return MergedDocument(chosen, pair_scores, missing)
+    return MergedDocument(chosen, pair_scores, missing, {key: vectors[key][1] for key in keys if key in vectors})
 
 
-def extra_windows(doc: PreparedDocument, merged: MergedDocument, settings: ModelSettings
-                  ) -> list[tuple[WindowInput, list[tuple[SpanKey, SpanKey]]]]:
-    """Windows over candidate pairs that no planned window held together (long sentences).
-
-    Pairs are taken in text order. A window reaches ``settings.overlap`` characters of context
-    before its first pair and after its last one, and takes every following pair that keeps it
-    within ``max_chars``: few, short extra windows per document.
-    """
-    n, size, context = len(doc.normalized.text), settings.max_chars, settings.overlap
-    pending = sorted(((min(h[0], t[0]), max(h[1], t[1])), (h, t, r)) for h, t, r in merged.missing)
-    groups: list[list] = []  # [start, end, pairs]
-    for (low, high), pair in pending:
-        if high - low > size:  # longer than any window: the pair cannot be read together
-            continue
-        if groups and low >= groups[-1][0] and high <= groups[-1][0] + size:
-            group = groups[-1]
-            group[1] = min(n, group[0] + size, max(group[1], high + context))
-            group[2].append(pair)
-            continue
-        start = max(0, low - context, high - size)
-        groups.append([start, min(n, start + size, high + context), [pair]])
-    result = []
-    for start, end, pairs in groups:
-        queries: tuple[PairQuery, ...] = tuple((h[0] - start, h[1] - start, t[0] - start, t[1] - start, r)
-                                               for h, t, r in pairs)
-        result.append((WindowInput(doc.ids[start:end], queries), [(h, t) for h, t, _ in pairs]))
-    return result
+def cross_window_pairs(doc: PreparedDocument, merged: MergedDocument, sentence_end_ids: np.ndarray
+                       ) -> tuple[list[tuple[SpanKey, SpanKey]], PairFeatures]:
+    """Candidate pairs that no window held together (they straddle a window boundary), with the
+    features the relation head scores them from: each span's vector from its most central window."""
+    found = [(h, t, r) for h, t, r in merged.missing if h in merged.vectors and t in merged.vectors]
+    ends_so_far = np.cumsum(np.isin(doc.ids, sentence_end_ids))
+    first = np.array([min(h[0], t[0]) for h, t, _ in found], dtype=np.int64)
+    last = np.array([max(h[0], t[0]) for h, t, _ in found], dtype=np.int64)
+    width = next(iter(merged.vectors.values())).shape[-1] if merged.vectors else 0
+    features = PairFeatures(
+        head=np.stack([merged.vectors[h] for h, _, _ in found]) if found else np.zeros((0, width), np.float32),
+        tail=np.stack([merged.vectors[t] for _, t, _ in found]) if found else np.zeros((0, width), np.float32),
+        relation=np.array([r for _, _, r in found], dtype=np.int64),
+        distance=np.array([t[0] - h[0] for h, t, _ in found], dtype=np.int64),
+        crossings=(ends_so_far[last] - ends_so_far[first]) if found else np.zeros(0, np.int64))
+    return [(h, t) for h, t, _ in found], features
 
 
 def build_extraction(doc: PreparedDocument, merged: MergedDocument, settings: ModelSettings) -> Extraction:

@@ -9,10 +9,11 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Iterable, Iterator, Sequence
 
+import numpy as np
 import torch
 
-from .assemble import build_extraction, extra_windows, merge_windows, prepare
-from .inference import Predictor
+from .assemble import build_extraction, cross_window_pairs, merge_windows, prepare
+from .inference import PairFeatures, Predictor
 from .modeling import ZhinvestModel
 from .types import Extraction
 from .vocab import CharVocab
@@ -34,6 +35,7 @@ class Extractor:
         self.vocab = vocab
         self.settings = model.settings
         self._predictor = Predictor(self.model, vocab, self.device)
+        self._sentence_end_ids = model.sentence_end_ids.cpu().numpy()
 
     @classmethod
     def from_pretrained(cls, path_or_name: str | os.PathLike, device: str | torch.device | None = None,
@@ -92,13 +94,13 @@ class Extractor:
             per_document[owner].append(output)
         merged = [merge_windows(doc, outs, self.settings) for doc, outs in zip(documents, per_document)]
 
-        extra, extra_owners = [], []
-        for index, (document, state) in enumerate(zip(documents, merged)):
-            for window_input, pairs in extra_windows(document, state, self.settings):
-                extra.append(window_input)
-                extra_owners.append((index, pairs))
-        for (index, pairs), output in zip(extra_owners, self._predictor.run(extra, batch_size) if extra else []):
-            merged[index].pair_scores.update(zip(pairs, output.pair_scores))
+        found = [cross_window_pairs(doc, state, self._sentence_end_ids) for doc, state in zip(documents, merged)]
+        if any(pairs for pairs, _ in found):
+            features = PairFeatures(*(np.concatenate([getattr(f, name) for _, f in found]) for name in
+                                      ("head", "tail", "relation", "distance", "crossings")))
+            scores = iter(self._predictor.score_pairs(features).tolist())
+            for (pairs, _), state in zip(found, merged):
+                state.pair_scores.update((pair, next(scores)) for pair in pairs)
         return [build_extraction(doc, state, self.settings) for doc, state in zip(documents, merged)]
 
 

@@ -17,15 +17,10 @@ from .modeling import ZhinvestModel
 from .relations import candidate_pairs
 from .vocab import CharVocab
 
-# (head_start, head_end, tail_start, tail_end, relation index), window coordinates
-PairQuery = tuple[int, int, int, int, int]
-
 
 @dataclass(frozen=True)
 class WindowInput:
     ids: np.ndarray
-    #: when given, score exactly these pairs and decode no spans
-    pairs: tuple[PairQuery, ...] | None = None
 
 
 @dataclass
@@ -33,8 +28,19 @@ class WindowOutput:
     spans: list[TaggedSpan] = field(default_factory=list)
     #: (head span index, tail span index, relation index, probability) over ``spans``
     relations: list[tuple[int, int, int, float]] = field(default_factory=list)
-    #: probabilities for ``WindowInput.pairs``, in order
-    pair_scores: list[float] = field(default_factory=list)
+    #: ``[len(spans), 2H]`` float32: each span's vector for pairs scored across windows
+    span_vectors: np.ndarray | None = None
+
+
+@dataclass(frozen=True)
+class PairFeatures:
+    """Pairs whose spans were read in different windows: span vectors, distance, sentence ends between."""
+
+    head: np.ndarray  # [P, 2H]
+    tail: np.ndarray  # [P, 2H]
+    relation: np.ndarray  # [P] relation index
+    distance: np.ndarray  # [P] tail start − head start, characters
+    crossings: np.ndarray  # [P] sentence ends between the two starts
 
 
 class Predictor:
@@ -59,6 +65,20 @@ class Predictor:
         return outputs  # type: ignore[return-value]
 
     @torch.inference_mode()
+    def score_pairs(self, features: PairFeatures) -> np.ndarray:
+        """Probability of each pair's relation, from span vectors taken in different windows."""
+        if len(features.relation) == 0:
+            return np.zeros(0, dtype=np.float32)
+        dtype = self.model.distance_embedding.weight.dtype
+        tensors = [torch.from_numpy(a).to(self.device) for a in (features.head, features.tail)]
+        head, tail = (t.to(dtype) for t in tensors)
+        distance, crossings, relation = (torch.from_numpy(a).long().to(self.device)
+                                         for a in (features.distance, features.crossings, features.relation))
+        with self._autocast:
+            logits = self.model.pair_logits(head, tail, distance, crossings)
+        return torch.sigmoid(logits.float().gather(1, relation[:, None]).squeeze(1)).cpu().numpy()
+
+    @torch.inference_mode()
     def _run_batch(self, windows: list[WindowInput]) -> list[WindowOutput]:
         longest = max(len(w.ids) for w in windows)
         ids = np.full((len(windows), longest + 2), self.vocab.pad_id, dtype=np.int64)
@@ -76,9 +96,7 @@ class Predictor:
         with self._autocast:
             hidden, logits = self.model(input_ids, mask)
             log_probs = logits[:, 1:].float().log_softmax(-1)
-        if all(w.pairs is not None for w in windows):  # pair scoring only: no tags to decode
-            tags_np = probs_np = None
-        elif self.settings.decoding == "viterbi":
+        if self.settings.decoding == "viterbi":
             log_probs_np = log_probs.cpu().numpy()
             lengths = np.array([len(w.ids) for w in windows])
             tags_np = viterbi_bio(log_probs_np, lengths, len(self._labels))
@@ -87,34 +105,31 @@ class Predictor:
             best, tags = log_probs.max(-1)
             tags_np, probs_np = tags.cpu().numpy(), best.exp().cpu().numpy()
 
-        outputs, queries = [], []  # queries: (row, hs, he, ts, te, rel) with +1 for [CLS]
+        outputs, queries, span_rows = [], [], []  # positions +1 for [CLS]
         for row, window in enumerate(windows):
-            output = WindowOutput()
-            n = len(window.ids)
-            if window.pairs is None:
-                output.spans = decode_bio(tags_np[row, :n], probs_np[row, :n])
-                labelled = [(s.start, s.end, self._labels[s.label]) for s in output.spans]
-                for head, tail, relation in candidate_pairs(labelled, self.settings.schema,
-                                                            self.settings.max_pair_distance):
-                    h, t = output.spans[head], output.spans[tail]
-                    queries.append((row, h.start + 1, h.end + 1, t.start + 1, t.end + 1, relation))
-                    output.relations.append((head, tail, relation, 0.0))
-            else:
-                for hs, he, ts, te, relation in window.pairs:
-                    queries.append((row, hs + 1, he + 1, ts + 1, te + 1, relation))
+            output = WindowOutput(spans=decode_bio(tags_np[row, :len(window.ids)], probs_np[row, :len(window.ids)]))
+            span_rows += [(row, s.start + 1, s.end + 1) for s in output.spans]
+            labelled = [(s.start, s.end, self._labels[s.label]) for s in output.spans]
+            for head, tail, relation in candidate_pairs(labelled, self.settings.schema, self.settings.max_pair_distance):
+                h, t = output.spans[head], output.spans[tail]
+                queries.append((row, h.start + 1, h.end + 1, t.start + 1, t.end + 1, relation))
+                output.relations.append((head, tail, relation, 0.0))
             outputs.append(output)
+        if span_rows:
+            rows, starts, ends = torch.tensor(span_rows, dtype=torch.long, device=self.device).unbind(1)
+            vectors = self.model.span_vectors(hidden, rows, starts, ends).float().cpu().numpy()
+            position = 0
+            for output in outputs:
+                output.span_vectors = vectors[position:position + len(output.spans)]
+                position += len(output.spans)
         if queries:
             pairs = torch.tensor(queries, dtype=torch.long, device=self.device)
             with self._autocast:
                 logits = self.model.relation_logits(hidden, pairs[:, :5], input_ids)
             scores = torch.sigmoid(logits.float().gather(1, pairs[:, 5:6]).squeeze(1)).cpu().tolist()
             position = 0
-            for row, (window, output) in enumerate(zip(windows, outputs)):
-                count = len(output.relations) if window.pairs is None else len(window.pairs)
-                chunk = scores[position:position + count]
-                position += count
-                if window.pairs is None:
-                    output.relations = [(h, t, r, p) for (h, t, r, _), p in zip(output.relations, chunk)]
-                else:
-                    output.pair_scores = chunk
+            for output in outputs:
+                chunk = scores[position:position + len(output.relations)]
+                position += len(output.relations)
+                output.relations = [(h, t, r, p) for (h, t, r, _), p in zip(output.relations, chunk)]
         return outputs

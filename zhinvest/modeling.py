@@ -107,19 +107,30 @@ class ZhinvestModel(nn.Module):
         Positions index ``hidden``'s (and ``input_ids``') sequence axis; ends are exclusive.
         """
         batch = pairs[:, 0]
-        head = torch.cat([hidden[batch, pairs[:, 1]], hidden[batch, pairs[:, 2] - 1]], dim=-1)
-        tail = torch.cat([hidden[batch, pairs[:, 3]], hidden[batch, pairs[:, 4] - 1]], dim=-1)
-        distance = self.distance_embedding(distance_bucket(pairs[:, 3] - pairs[:, 1], self.settings.distance_buckets))
-        sentence = self.sentence_embedding(self.sentence_crossings(input_ids, pairs))
+        head = self.span_vectors(hidden, batch, pairs[:, 1], pairs[:, 2])
+        tail = self.span_vectors(hidden, batch, pairs[:, 3], pairs[:, 4])
+        return self.pair_logits(head, tail, pairs[:, 3] - pairs[:, 1], self.sentence_crossings(input_ids, pairs))
+
+    @staticmethod
+    def span_vectors(hidden: torch.Tensor, rows: torch.Tensor, starts: torch.Tensor, ends: torch.Tensor
+                     ) -> torch.Tensor:
+        """``[S, 2H]``: the hidden states of each span's first and last character."""
+        return torch.cat([hidden[rows, starts], hidden[rows, ends - 1]], dim=-1)
+
+    def pair_logits(self, head: torch.Tensor, tail: torch.Tensor, distance: torch.Tensor, crossings: torch.Tensor
+                    ) -> torch.Tensor:
+        """Logits ``[P, R]`` from span vectors (``span_vectors``), the signed distance from head start to
+        tail start and the number of sentence ends between them (capped at ``max_sentence_crossings``)."""
+        distance = self.distance_embedding(distance_bucket(distance, self.settings.distance_buckets))
+        sentence = self.sentence_embedding(crossings.clamp(max=self.settings.max_sentence_crossings))
         features = torch.cat([head, tail, distance.to(head.dtype), sentence.to(head.dtype)], dim=-1)
         return self.relation_mlp(self.dropout(features))
 
     def sentence_crossings(self, input_ids: torch.Tensor, pairs: torch.Tensor) -> torch.Tensor:
-        """Sentence ends between each pair's head start and tail start, capped at ``max_sentence_crossings``."""
+        """Sentence ends after the earlier and up to the later of each pair's head and tail starts."""
         ends_so_far = torch.isin(input_ids, self.sentence_end_ids).long().cumsum(1)
         first, last = torch.minimum(pairs[:, 1], pairs[:, 3]), torch.maximum(pairs[:, 1], pairs[:, 3])
-        crossings = ends_so_far[pairs[:, 0], last] - ends_so_far[pairs[:, 0], first]
-        return crossings.clamp(max=self.settings.max_sentence_crossings)
+        return ends_so_far[pairs[:, 0], last] - ends_so_far[pairs[:, 0], first]
 
     # ----------------------------------------------------------------- save / load
     def save_pretrained(self, folder: str | Path, vocab: CharVocab, dtype: torch.dtype = torch.float32,
