@@ -9,6 +9,7 @@ CONFIG ?= training/configs/small.toml
 MODEL ?= models/zhinvest-small
 ARTICLES ?= ../shared/articles
 CORPUS ?= ../shared/corpus
+BENCH_ARGS ?=
 
 .PHONY: install demo test test-unit test-labelstudio train evaluate pretrain bench annotations-report clean
 
@@ -46,7 +47,7 @@ annotations-report: install
 	$(BIN)/python -m training.annotation_report --articles $(ARTICLES)
 
 bench: install
-	$(BIN)/python -m bench.run
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .venv-ls .pytest_cache build *.egg-info

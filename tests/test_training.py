@@ -80,6 +80,8 @@ def test_config_overrides_are_typed_and_checked(tmp_path):
     path.write_text('epochs = 3\nbase_encoder = "x"\n', encoding="utf-8")
     config = TrainConfig.load(path, ["learning_rate=0.5", "bf16=false"])
     assert (config.epochs, config.base_encoder, config.learning_rate, config.bf16) == (3, "x", 0.5, False)
+    assert TrainConfig.load(path, ["auxiliary=a.txt,b.json"]).auxiliary == ["a.txt", "b.json"]
+    assert TrainConfig.load(path, ["auxiliary="]).auxiliary == []
     with pytest.raises(ValueError, match="unknown config keys"):
         path.write_text("epoch = 3\n", encoding="utf-8")
         TrainConfig.load(path)

@@ -23,6 +23,7 @@ class TrainConfig:
     weight_decay: float = 0.01
     warmup_ratio: float = 0.1
     relation_loss_weight: float = 1.0
+    crf_loss_weight: float = 0.0  # >0 learns tag transitions (a CRF) used by Viterbi decoding
     relation_positive_weight: float = 2.0  # linked pairs are rare among candidates: weigh them up
     freeze_word_embeddings: bool = True  # fewer weights to fit on a small corpus, faster steps on CPU
     patience: int = 5

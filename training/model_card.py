@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 _KEPT_SETTINGS = ("epochs", "batch_size", "learning_rate", "head_learning_rate", "warmup_ratio", "weight_decay",
-                  "freeze_word_embeddings", "relation_positive_weight", "train_max_length", "max_length",
+                  "freeze_word_embeddings", "relation_positive_weight", "crf_loss_weight", "train_max_length",
+                  "max_length",
                   "overlap", "max_pair_distance", "patience", "seed", "save_dtype")
 
 
@@ -29,6 +30,13 @@ def model_card(record: dict, name: str) -> str:
         f"- best epoch: {record['best_epoch']} of {len(record['history'])} run; device `{record['device']}`, "
         f"torch {record['torch']}",
         "- settings: " + ", ".join(f"{k}={config[k]}" for k in _KEPT_SETTINGS if k in config),
+    ]
+    auxiliary = record.get("auxiliary")
+    if auxiliary:
+        sets = ", ".join(f"`{Path(p).parent.name}/{Path(p).name}`" for p in config.get("auxiliary", []))
+        lines.append(f"- first stage: {auxiliary['epochs']} epoch(s) of tagging on {auxiliary['sentences']} "
+                     f"sentences of public NER sets ({sets}) as partial labels (LOC, ORG)")
+    lines += [
         "",
         "The full record (configuration, per-epoch history, dev report) is in `training.json`; "
         "`EVALUATION.md` holds the dev evaluation written by `make evaluate`.",

@@ -29,6 +29,7 @@ from zhinvest.schema import DEFAULT_SCHEMA
 
 from .auxiliary import collate_partial, pack_windows, partial_tag_loss, read_sentences
 from .config import TrainConfig
+from .crf import crf_nll
 from .data import WindowExample, document_windows, load_split, relation_coverage, subsample
 from .model_card import write_model_card
 from .scoring import evaluate_model
@@ -56,10 +57,13 @@ def collate(batch: list[WindowExample], pad_id: int, cls_id: int, sep_id: int) -
 
 
 def loss_of(model: ZhinvestModel, batch: dict[str, torch.Tensor], relation_weight: float,
-            positive_weight: float = 1.0) -> torch.Tensor:
+            positive_weight: float = 1.0, crf_weight: float = 0.0) -> torch.Tensor:
     hidden, logits = model(batch["input_ids"], batch["attention_mask"])
     tag_loss = torch.nn.functional.cross_entropy(logits.float().flatten(0, 1), batch["tags"].flatten(),
                                                  ignore_index=-100)
+    if crf_weight:
+        tag_loss = tag_loss + crf_weight * crf_nll(logits[:, 1:].float().log_softmax(-1), batch["tags"][:, 1:],
+                                                   model.transitions, model.start_transitions)
     if batch["pairs"].numel() == 0:
         return tag_loss
     pair_logits = model.relation_logits(hidden, batch["pairs"], batch["input_ids"]).float()
@@ -121,6 +125,7 @@ def train(config: TrainConfig, resume: bool = False) -> dict:
         print(f"resumed after epoch {state['epoch']}", flush=True)
     elif config.auxiliary:
         state["auxiliary"] = train_auxiliary(model, vocab, config, device, autocast)
+        _save_checkpoint(run_dir / "checkpoint", model, vocab, optimizer, schedule, state)  # --resume skips it
 
     order_rng = random.Random(config.seed)
     for _ in range(state["epoch"]):
@@ -136,7 +141,8 @@ def train(config: TrainConfig, resume: bool = False) -> dict:
                             vocab.pad_id, vocab.cls_id, vocab.sep_id)
             batch = {k: v.to(device) for k, v in batch.items()}
             with autocast:
-                loss = loss_of(model, batch, config.relation_loss_weight, config.relation_positive_weight)
+                loss = loss_of(model, batch, config.relation_loss_weight, config.relation_positive_weight,
+                               config.crf_loss_weight)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             torch.nn.utils.clip_grad_norm_([p for p in model.parameters() if p.requires_grad], 1.0)

@@ -72,10 +72,12 @@ def bio_transitions(num_labels: int) -> tuple[np.ndarray, np.ndarray]:
     return allowed, allowed_first
 
 
-def viterbi_bio(log_probs: np.ndarray, lengths: np.ndarray, num_labels: int) -> np.ndarray:
+def viterbi_bio(log_probs: np.ndarray, lengths: np.ndarray, num_labels: int,
+                transitions: np.ndarray | None = None, start: np.ndarray | None = None) -> np.ndarray:
     """The most probable tag sequence of each row that is valid BIO (``[B, L]`` int64).
 
     ``log_probs`` is ``[B, L, T]``; positions at or beyond a row's length are ignored.
+    ``transitions[previous, current]`` and ``start[current]`` add learned scores (a CRF's).
     Vectorized over the batch and the tags; the only loop runs along the sequence axis.
     A plain argmax lets a long name break into pieces where one character's ``I-`` loses
     to ``O``; the constrained path keeps it whole or drops it.
@@ -87,19 +89,23 @@ def viterbi_bio(log_probs: np.ndarray, lengths: np.ndarray, num_labels: int) -> 
     batch, length, size = log_probs.shape
     forbidden = -1e4
     allowed, allowed_first = bio_transitions(num_labels)
-    transition = np.where(allowed, 0.0, forbidden)
-    emissions = np.asarray(log_probs, dtype=np.float64).copy()
+    transition = np.where(allowed, 0.0 if transitions is None else transitions, forbidden)
+    emissions = np.asarray(log_probs, dtype=np.float64)
     padding = np.arange(length)[None, :] >= np.asarray(lengths)[:, None]
-    emissions[padding] = np.where(np.arange(size) == 0, 0.0, forbidden)  # pad positions: O, free
-    score = emissions[:, 0] + np.where(allowed_first, 0.0, forbidden)
+    stay = np.broadcast_to(np.arange(size), (batch, size))
+    score = emissions[:, 0] + np.where(allowed_first, 0.0 if start is None else start, forbidden)
     backpointers = np.zeros((length, batch, size), dtype=np.int64)
     for position in range(1, length):
         candidates = score[:, :, None] + transition[None]
-        backpointers[position] = candidates.argmax(1)
-        score = np.take_along_axis(candidates, backpointers[position][:, None, :], 1)[:, 0] + emissions[:, position]
+        best = candidates.argmax(1)
+        moved = np.take_along_axis(candidates, best[:, None, :], 1)[:, 0] + emissions[:, position]
+        pad = padding[:, position, None]  # past a row's end its path stays where it was
+        backpointers[position] = np.where(pad, stay, best)
+        score = np.where(pad, score, moved)
     tags = np.zeros((batch, length), dtype=np.int64)
     tags[:, -1] = score.argmax(1)
     rows = np.arange(batch)
     for position in range(length - 1, 0, -1):
         tags[:, position - 1] = backpointers[position, rows, tags[:, position]]
+    tags[padding] = 0
     return tags

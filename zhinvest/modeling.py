@@ -73,6 +73,10 @@ def distance_bucket(distance: torch.Tensor, buckets: int) -> torch.Tensor:
     return torch.where(distance < 0, magnitude + buckets // 2, magnitude)
 
 
+#: weights a model folder may lack (older folders): they keep their neutral initial values
+OPTIONAL_WEIGHTS = ("transitions", "start_transitions")
+
+
 class ZhinvestModel(nn.Module):
     """Encoder + per-character BIO head + pairwise relation head.
 
@@ -90,6 +94,9 @@ class ZhinvestModel(nn.Module):
         schema = settings.schema
         self.dropout = nn.Dropout(encoder.config.hidden_dropout_prob)
         self.tagger = nn.Linear(hidden, len(schema.tags))
+        # learned tag-transition scores for Viterbi decoding (a linear-chain CRF); zero = constraints only
+        self.transitions = nn.Parameter(torch.zeros(len(schema.tags), len(schema.tags)))
+        self.start_transitions = nn.Parameter(torch.zeros(len(schema.tags)))
         self.distance_embedding = nn.Embedding(settings.distance_buckets, 32)
         self.sentence_embedding = nn.Embedding(settings.max_sentence_crossings + 1, 32)
         self.relation_mlp = nn.Sequential(
@@ -187,8 +194,9 @@ class ZhinvestModel(nn.Module):
             raise ValueError(f"{folder}: label schema mismatch: the config lists relations "
                              f"{list(settings.schema.relation_labels)} but the relation head does not match")
         result = model.load_state_dict(state, strict=False)
-        if result.missing_keys or result.unexpected_keys:
-            raise ValueError(f"{folder}: weights do not match the config: missing {result.missing_keys[:5]}, "
+        missing_keys = [k for k in result.missing_keys if k not in OPTIONAL_WEIGHTS]
+        if missing_keys or result.unexpected_keys:
+            raise ValueError(f"{folder}: weights do not match the config: missing {missing_keys[:5]}, "
                              f"unexpected {result.unexpected_keys[:5]}")
         if encoder.config.vocab_size != len(vocab):
             raise ValueError(f"{folder}: vocab.txt has {len(vocab)} tokens but the encoder expects "

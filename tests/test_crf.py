@@ -1,0 +1,61 @@
+"""The CRF loss and Viterbi with learned transitions agree with brute force over all valid BIO paths."""
+
+from __future__ import annotations
+
+import itertools
+import math
+
+import numpy as np
+import torch
+
+from training.crf import crf_nll
+from zhinvest.decoding import bio_transitions, viterbi_bio
+
+
+def valid_paths(length: int, num_labels: int):
+    allowed, allowed_first = bio_transitions(num_labels)
+    for path in itertools.product(range(1 + 2 * num_labels), repeat=length):
+        if allowed_first[path[0]] and all(allowed[a, b] for a, b in zip(path, path[1:])):
+            yield path
+
+
+def path_score(path, emissions, transitions, start) -> float:
+    return float(start[path[0]] + sum(emissions[i, t] for i, t in enumerate(path))
+                 + sum(transitions[a, b] for a, b in zip(path, path[1:])))
+
+
+def test_crf_nll_matches_enumeration_and_ignores_unlabelled_positions():
+    generator = torch.Generator().manual_seed(0)
+    num_labels, length = 2, 4
+    size = 1 + 2 * num_labels
+    log_probs = torch.randn(2, length + 1, size, generator=generator).log_softmax(-1)
+    transitions = torch.randn(size, size, generator=generator).requires_grad_()
+    start = torch.randn(size, generator=generator)
+    gold = [(1, 2, 0, 3), (3, 4, 4)]  # the second row has 3 labelled characters, then padding
+    tags = torch.full((2, length + 1), -100)
+    for row, path in enumerate(gold):
+        tags[row, :len(path)] = torch.tensor(path)
+
+    expected, labelled = 0.0, 0
+    for row, path in enumerate(gold):
+        e, t, s = log_probs[row].numpy(), transitions.detach().numpy(), start.numpy()
+        log_z = np.logaddexp.reduce([path_score(p, e, t, s) for p in valid_paths(len(path), num_labels)])
+        expected += log_z - path_score(path, e, t, s)
+        labelled += len(path)
+    loss = crf_nll(log_probs, tags, transitions, start)
+    assert math.isclose(loss.item(), expected / labelled, rel_tol=1e-5)
+    loss.backward()
+    assert torch.isfinite(transitions.grad).all() and transitions.grad.abs().sum() > 0
+
+
+def test_viterbi_with_transitions_finds_the_best_valid_path():
+    rng = np.random.default_rng(1)
+    num_labels, size = 2, 5
+    log_probs = np.log(rng.dirichlet(np.ones(size), size=(3, 5)))
+    transitions, start = rng.normal(size=(size, size)), rng.normal(size=size)
+    lengths = np.array([5, 3, 1])
+    tags = viterbi_bio(log_probs, lengths, num_labels, transitions, start)
+    for row, n in enumerate(lengths):
+        best = max(valid_paths(n, num_labels), key=lambda p: path_score(p, log_probs[row], transitions, start))
+        assert tuple(tags[row, :n]) == best
+        assert not tags[row, n:].any()
