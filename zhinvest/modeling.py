@@ -73,6 +73,7 @@ def distance_bucket(distance: torch.Tensor, buckets: int) -> torch.Tensor:
     return torch.where(distance < 0, magnitude + buckets // 2, magnitude)
 
 
+PAIR_FEATURE_SIZE = 32  # width of the distance and sentence-crossing embeddings of the relation head
 #: weights a model folder may lack (older folders): they keep their neutral initial values
 OPTIONAL_WEIGHTS = ("transitions", "start_transitions")
 
@@ -97,10 +98,11 @@ class ZhinvestModel(nn.Module):
         # learned tag-transition scores for Viterbi decoding (a linear-chain CRF); zero = constraints only
         self.transitions = nn.Parameter(torch.zeros(len(schema.tags), len(schema.tags)))
         self.start_transitions = nn.Parameter(torch.zeros(len(schema.tags)))
-        self.distance_embedding = nn.Embedding(settings.distance_buckets, 32)
-        self.sentence_embedding = nn.Embedding(settings.max_sentence_crossings + 1, 32)
+        self.distance_embedding = nn.Embedding(settings.distance_buckets, PAIR_FEATURE_SIZE)
+        self.sentence_embedding = nn.Embedding(settings.max_sentence_crossings + 1, PAIR_FEATURE_SIZE)
+        pair_input = 2 * 2 * hidden + 2 * PAIR_FEATURE_SIZE  # two span vectors, distance, sentence ends
         self.relation_mlp = nn.Sequential(
-            nn.Linear(4 * hidden + 64, hidden), nn.GELU(), nn.Dropout(encoder.config.hidden_dropout_prob),
+            nn.Linear(pair_input, hidden), nn.GELU(), nn.Dropout(encoder.config.hidden_dropout_prob),
             nn.Linear(hidden, len(schema.relation_labels)))
 
     def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
