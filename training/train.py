@@ -143,12 +143,7 @@ def train(config: TrainConfig, resume: bool = False) -> dict:
             with autocast:
                 loss = loss_of(model, batch, config.relation_loss_weight, config.relation_positive_weight,
                                config.crf_loss_weight)
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_([p for p in model.parameters() if p.requires_grad], 1.0)
-            optimizer.step()
-            schedule.step()
-            losses.append(loss.item())
+            losses.append(optimizer_step(model, optimizer, schedule, loss))
             bar.set_postfix(loss=f"{np.mean(losses[-20:]):.3f}")
         model.eval()
         report = evaluate_model(Extractor(model, vocab, device), dev_docs) if dev_docs else None
@@ -182,6 +177,16 @@ def train(config: TrainConfig, resume: bool = False) -> dict:
     write_model_card(config.output_dir, record)
     print(f"saved {config.output_dir} (best epoch {state['best_epoch']})", flush=True)
     return record
+
+
+def optimizer_step(model: ZhinvestModel, optimizer, schedule, loss: torch.Tensor) -> float:
+    """Backpropagate ``loss``, clip gradients to norm 1, step the optimizer and the schedule."""
+    optimizer.zero_grad(set_to_none=True)
+    loss.backward()
+    torch.nn.utils.clip_grad_norm_([p for p in model.parameters() if p.requires_grad], 1.0)
+    optimizer.step()
+    schedule.step()
+    return loss.item()
 
 
 def make_optimizer(model: ZhinvestModel, config: TrainConfig, total_steps: int):
@@ -224,12 +229,7 @@ def train_auxiliary(model: ZhinvestModel, vocab, config: TrainConfig, device: to
             with autocast:
                 _, logits = model(batch["input_ids"], batch["attention_mask"])
             loss = partial_tag_loss(logits, batch["allowed"])
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_([p for p in model.parameters() if p.requires_grad], 1.0)
-            optimizer.step()
-            schedule.step()
-            losses.append(loss.item())
+            losses.append(optimizer_step(model, optimizer, schedule, loss))
             bar.set_postfix(loss=f"{np.mean(losses[-20:]):.3f}")
     record = {"sentences": len(sentences), "windows": len(windows), "epochs": config.auxiliary_epochs,
               "loss": round(float(np.mean(losses[-100:])), 4), "seconds": round(time.time() - started, 1)}

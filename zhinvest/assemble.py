@@ -94,16 +94,20 @@ def cross_window_pairs(doc: PreparedDocument, merged: MergedDocument, sentence_e
     """Candidate pairs that no window held together (they straddle a window boundary), with the
     features the relation head scores them from: each span's vector from its most central window."""
     found = [(h, t, r) for h, t, r in merged.missing if h in merged.vectors and t in merged.vectors]
+    if not found:
+        width = next(iter(merged.vectors.values())).shape[-1] if merged.vectors else 0
+        empty = np.zeros(0, np.int64)
+        return [], PairFeatures(np.zeros((0, width), np.float32), np.zeros((0, width), np.float32),
+                                empty, empty, empty)
     ends_so_far = np.cumsum(np.isin(doc.ids, sentence_end_ids))
     first = np.array([min(h[0], t[0]) for h, t, _ in found], dtype=np.int64)
     last = np.array([max(h[0], t[0]) for h, t, _ in found], dtype=np.int64)
-    width = next(iter(merged.vectors.values())).shape[-1] if merged.vectors else 0
     features = PairFeatures(
-        head=np.stack([merged.vectors[h] for h, _, _ in found]) if found else np.zeros((0, width), np.float32),
-        tail=np.stack([merged.vectors[t] for _, t, _ in found]) if found else np.zeros((0, width), np.float32),
+        head=np.stack([merged.vectors[h] for h, _, _ in found]),
+        tail=np.stack([merged.vectors[t] for _, t, _ in found]),
         relation=np.array([r for _, _, r in found], dtype=np.int64),
         distance=np.array([t[0] - h[0] for h, t, _ in found], dtype=np.int64),
-        crossings=(ends_so_far[last] - ends_so_far[first]) if found else np.zeros(0, np.int64))
+        crossings=ends_so_far[last] - ends_so_far[first])
     return [(h, t) for h, t, _ in found], features
 
 
