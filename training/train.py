@@ -135,16 +135,12 @@ def train(config: TrainConfig, resume: bool = False) -> dict:
         order = list(range(len(windows)))
         order_rng.shuffle(order)
         started, losses = time.time(), []
-        bar = tqdm(range(0, len(order), config.batch_size), desc=f"epoch {epoch}", file=sys.stderr, leave=False)
-        for begin in bar:
-            batch = collate([windows[i] for i in order[begin:begin + config.batch_size]],
-                            vocab.pad_id, vocab.cls_id, vocab.sep_id)
-            batch = {k: v.to(device) for k, v in batch.items()}
+        for batch in device_batches(windows, order, config.batch_size, device, f"epoch {epoch}", losses,
+                                    lambda chosen: collate(chosen, vocab.pad_id, vocab.cls_id, vocab.sep_id)):
             with autocast:
                 loss = loss_of(model, batch, config.relation_loss_weight, config.relation_positive_weight,
                                config.crf_loss_weight)
             losses.append(optimizer_step(model, optimizer, schedule, loss))
-            bar.set_postfix(loss=f"{np.mean(losses[-20:]):.3f}")
         model.eval()
         report = evaluate_model(Extractor(model, vocab, device), dev_docs) if dev_docs else None
         entity_f1 = report.entities["micro"].f1 if report else 0.0
@@ -177,6 +173,18 @@ def train(config: TrainConfig, resume: bool = False) -> dict:
     write_model_card(config.output_dir, record)
     print(f"saved {config.output_dir} (best epoch {state['best_epoch']})", flush=True)
     return record
+
+
+def device_batches(windows: list, order: list[int], batch_size: int, device: torch.device, desc: str,
+                   losses: list[float], collate_batch):
+    """Batches of ``windows`` in ``order``, collated and on ``device``, under a progress bar that shows
+    the mean of the last 20 ``losses`` (the caller appends one per batch)."""
+    bar = tqdm(range(0, len(order), batch_size), desc=desc, file=sys.stderr, leave=False)
+    for begin in bar:
+        batch = collate_batch([windows[i] for i in order[begin:begin + batch_size]])
+        yield {k: v.to(device) for k, v in batch.items()}
+        if losses:
+            bar.set_postfix(loss=f"{np.mean(losses[-20:]):.3f}")
 
 
 def optimizer_step(model: ZhinvestModel, optimizer, schedule, loss: torch.Tensor) -> float:
@@ -221,16 +229,12 @@ def train_auxiliary(model: ZhinvestModel, vocab, config: TrainConfig, device: to
     for epoch in range(1, config.auxiliary_epochs + 1):
         order = list(range(len(windows)))
         rng.shuffle(order)
-        bar = tqdm(range(0, len(order), config.batch_size), desc=f"auxiliary {epoch}", file=sys.stderr, leave=False)
-        for begin in bar:
-            batch = collate_partial([windows[i] for i in order[begin:begin + config.batch_size]],
-                                    vocab.pad_id, vocab.cls_id, vocab.sep_id)
-            batch = {k: v.to(device) for k, v in batch.items()}
+        for batch in device_batches(windows, order, config.batch_size, device, f"auxiliary {epoch}", losses,
+                                    lambda chosen: collate_partial(chosen, vocab.pad_id, vocab.cls_id, vocab.sep_id)):
             with autocast:
                 _, logits = model(batch["input_ids"], batch["attention_mask"])
             loss = partial_tag_loss(logits, batch["allowed"])
             losses.append(optimizer_step(model, optimizer, schedule, loss))
-            bar.set_postfix(loss=f"{np.mean(losses[-20:]):.3f}")
     record = {"sentences": len(sentences), "windows": len(windows), "epochs": config.auxiliary_epochs,
               "loss": round(float(np.mean(losses[-100:])), 4), "seconds": round(time.time() - started, 1)}
     print(json.dumps({"auxiliary": record}), flush=True)
