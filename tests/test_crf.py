@@ -12,8 +12,8 @@ from training.crf import crf_nll
 from zhinvest.decoding import bio_transitions, viterbi_bio
 
 
-def valid_paths(length: int, num_labels: int):
-    allowed, allowed_first = bio_transitions(num_labels)
+def valid_paths(length: int, num_labels: int, separated: tuple[int, ...] = ()):
+    allowed, allowed_first = bio_transitions(num_labels, separated)
     for path in itertools.product(range(1 + 2 * num_labels), repeat=length):
         if allowed_first[path[0]] and all(allowed[a, b] for a, b in zip(path, path[1:])):
             yield path
@@ -59,3 +59,26 @@ def test_viterbi_with_transitions_finds_the_best_valid_path():
         best = max(valid_paths(n, num_labels), key=lambda p: path_score(p, log_probs[row], transitions, start))
         assert tuple(tags[row, :n]) == best
         assert not tags[row, n:].any()
+
+
+def test_viterbi_never_lets_spans_of_a_separated_label_touch():
+    rng = np.random.default_rng(2)
+    num_labels, size = 2, 5
+    log_probs = np.log(rng.dirichlet(np.ones(size) * 0.3, size=(4, 5)))
+    transitions, start = rng.normal(size=(size, size)), rng.normal(size=size)
+    lengths = np.array([5, 5, 4, 2])
+    tags = viterbi_bio(log_probs, lengths, num_labels, transitions, start, separated=(0,))
+    for row, n in enumerate(lengths):
+        best = max(valid_paths(n, num_labels, (0,)),
+                   key=lambda p: path_score(p, log_probs[row], transitions, start))
+        assert tuple(tags[row, :n]) == best
+
+
+def test_a_name_split_by_a_second_begin_tag_is_decoded_whole():
+    # O, B-PROJECT, I-PROJECT, B-LOC, I-LOC: "天中鸟" where 中 looks like the start of a new name
+    log_probs = np.log(np.array([[[.02, .89, .07, .01, .01], [.01, .94, .03, .01, .01], [.01, .01, .96, .01, .01]]]))
+    lengths = np.array([3])
+    assert viterbi_bio(log_probs, lengths, 2).tolist() == [[1, 1, 2]]  # two touching PROJECT spans
+    assert viterbi_bio(log_probs, lengths, 2, separated=(0,)).tolist() == [[1, 2, 2]]
+    chain = np.log(np.array([[[.02, .01, .01, .89, .07], [.01, .01, .01, .94, .03]]]))  # LOC chains may touch
+    assert viterbi_bio(chain, np.array([2]), 2, separated=(0,)).tolist() == [[3, 3]]

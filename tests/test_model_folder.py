@@ -46,6 +46,16 @@ def test_label_schema_mismatch_is_refused(tiny_model_dir, tmp_path):
         Extractor.from_pretrained(folder)
 
 
+def test_folder_without_separated_labels_gets_the_default(tiny_model_dir, tmp_path):
+    folder = _copy(tiny_model_dir, tmp_path)
+    config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
+    assert config["zhinvest"]["schema"].pop("separated_labels") == ["PROJECT", "MONEY", "DATE"]
+    (folder / "config.json").write_text(json.dumps(config), encoding="utf-8")
+    schema = Extractor.from_pretrained(folder).settings.schema
+    assert schema.separated_labels == ("PROJECT", "MONEY", "DATE")
+    assert schema.separated_ids == (0, 1, 2)
+
+
 def test_plain_encoder_folder_is_not_a_model(tiny_model_dir, tmp_path):
     folder = _copy(tiny_model_dir, tmp_path)
     config = json.loads((folder / "config.json").read_text(encoding="utf-8"))

@@ -41,6 +41,10 @@ class TrainConfig:
     auxiliary: list[str] = field(default_factory=list)
     auxiliary_epochs: int = 1
     auxiliary_max_sentences: int = 0  # 0: all (a small number for quick runs and tests)
+    # each epoch, each distinct name of these labels in a training article is swapped for another
+    # training name of the same label with this probability (training/augment.py); 0 turns it off
+    mention_replacement: float = 0.0
+    mention_replacement_labels: list[str] = field(default_factory=lambda: ["PROJECT", "ORG"])
 
     @classmethod
     def load(cls, path: str | Path | None, overrides: list[str] = ()) -> "TrainConfig":

@@ -27,6 +27,7 @@ from zhinvest.extractor import Extractor
 from zhinvest.modeling import ModelSettings, ZhinvestModel, build_from_encoder
 from zhinvest.schema import DEFAULT_SCHEMA
 
+from .augment import mention_pool, replace_mentions
 from .auxiliary import collate_partial, pack_windows, partial_tag_loss, read_sentences
 from .config import TrainConfig
 from .crf import crf_nll
@@ -108,6 +109,7 @@ def train(config: TrainConfig, resume: bool = False) -> dict:
     model.to(device)
     train_settings = replace(settings, max_length=min(config.train_max_length, config.max_length))
     windows = [w for doc in train_docs for w in document_windows(doc, vocab, train_settings)]
+    windows_of_epoch = epoch_windows(train_docs, windows, vocab, train_settings, config)
     covered, total = relation_coverage(train_docs, settings)
     print(f"train: {len(train_docs)} articles, {len(windows)} windows, {covered}/{total} gold relations "
           f"within {settings.max_pair_distance} chars; dev: {len(dev_docs)} articles; device {device}", flush=True)
@@ -128,14 +130,15 @@ def train(config: TrainConfig, resume: bool = False) -> dict:
         _save_checkpoint(run_dir / "checkpoint", model, vocab, optimizer, schedule, state)  # --resume skips it
 
     order_rng = random.Random(config.seed)
-    for _ in range(state["epoch"]):
-        order_rng.shuffle(list(range(len(windows))))
+    for past in range(1, state["epoch"] + 1):
+        order_rng.shuffle(list(range(len(windows_of_epoch(past)))))
     for epoch in range(state["epoch"] + 1, config.epochs + 1):
         model.train()
-        order = list(range(len(windows)))
+        examples = windows_of_epoch(epoch)
+        order = list(range(len(examples)))
         order_rng.shuffle(order)
         started, losses = time.time(), []
-        for batch in device_batches(windows, order, config.batch_size, device, f"epoch {epoch}", losses,
+        for batch in device_batches(examples, order, config.batch_size, device, f"epoch {epoch}", losses,
                                     lambda chosen: collate(chosen, vocab.pad_id, vocab.cls_id, vocab.sep_id)):
             with autocast:
                 loss = loss_of(model, batch, config.relation_loss_weight, config.relation_positive_weight,
@@ -173,6 +176,20 @@ def train(config: TrainConfig, resume: bool = False) -> dict:
     write_model_card(config.output_dir, record)
     print(f"saved {config.output_dir} (best epoch {state['best_epoch']})", flush=True)
     return record
+
+
+def epoch_windows(train_docs, windows: list[WindowExample], vocab, settings: ModelSettings, config: TrainConfig):
+    """``epoch → training windows``: always ``windows`` without mention replacement, else windows of
+    articles with names swapped, drawn from a generator seeded by (seed, epoch) so resuming repeats them."""
+    if config.mention_replacement <= 0:
+        return lambda epoch: windows
+    pool = mention_pool(train_docs, tuple(config.mention_replacement_labels))
+
+    def windows_of(epoch: int) -> list[WindowExample]:
+        rng = random.Random(f"{config.seed}/{epoch}")
+        documents = [replace_mentions(doc, pool, config.mention_replacement, rng) for doc in train_docs]
+        return [w for doc in documents for w in document_windows(doc, vocab, settings)]
+    return windows_of
 
 
 def device_batches(windows: list, order: list[int], batch_size: int, device: torch.device, desc: str,

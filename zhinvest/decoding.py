@@ -58,9 +58,10 @@ def spans_to_bio(length: int, spans: list[tuple[int, int, int]]) -> np.ndarray:
     return tags
 
 
-def bio_transitions(num_labels: int) -> tuple[np.ndarray, np.ndarray]:
+def bio_transitions(num_labels: int, separated: tuple[int, ...] = ()) -> tuple[np.ndarray, np.ndarray]:
     """``(allowed[previous, current], allowed_first[current])`` for tag ids laid out as in ``decode_bio``:
-    ``I-`` of label k may only follow ``B-`` or ``I-`` of the same label, and cannot open a sequence."""
+    ``I-`` of label k may only follow ``B-`` or ``I-`` of the same label, and cannot open a sequence.
+    For a label k in ``separated``, ``B-`` k cannot follow ``B-`` or ``I-`` k: its spans never touch."""
     size = 1 + 2 * num_labels
     allowed = np.ones((size, size), dtype=bool)
     allowed_first = np.ones(size, dtype=bool)
@@ -69,15 +70,19 @@ def bio_transitions(num_labels: int) -> tuple[np.ndarray, np.ndarray]:
         allowed[:, inside] = False
         allowed[inside - 1, inside] = allowed[inside, inside] = True
         allowed_first[inside] = False
+    for k in separated:
+        allowed[1 + 2 * k:3 + 2 * k, 1 + 2 * k] = False
     return allowed, allowed_first
 
 
 def viterbi_bio(log_probs: np.ndarray, lengths: np.ndarray, num_labels: int,
-                transitions: np.ndarray | None = None, start: np.ndarray | None = None) -> np.ndarray:
+                transitions: np.ndarray | None = None, start: np.ndarray | None = None,
+                separated: tuple[int, ...] = ()) -> np.ndarray:
     """The most probable tag sequence of each row that is valid BIO (``[B, L]`` int64).
 
     ``log_probs`` is ``[B, L, T]``; positions at or beyond a row's length are ignored.
-    ``transitions[previous, current]`` and ``start[current]`` add learned scores (a CRF's).
+    ``transitions[previous, current]`` and ``start[current]`` add learned scores (a CRF's);
+    labels in ``separated`` never get two touching spans (see ``bio_transitions``).
     Vectorized over the batch and the tags; the only loop runs along the sequence axis.
     A plain argmax lets a long name break into pieces where one character's ``I-`` loses
     to ``O``; the constrained path keeps it whole or drops it.
@@ -88,7 +93,7 @@ def viterbi_bio(log_probs: np.ndarray, lengths: np.ndarray, num_labels: int,
     """
     batch, length, size = log_probs.shape
     forbidden = -1e4
-    allowed, allowed_first = bio_transitions(num_labels)
+    allowed, allowed_first = bio_transitions(num_labels, separated)
     transition = np.where(allowed, 0.0 if transitions is None else transitions, forbidden)
     emissions = np.asarray(log_probs, dtype=np.float64)
     padding = np.arange(length)[None, :] >= np.asarray(lengths)[:, None]

@@ -54,6 +54,7 @@ class Predictor:
         self._labels = model.settings.schema.entity_labels
         self._autocast = (torch.autocast("cuda", dtype=torch.bfloat16) if device.type == "cuda" else nullcontext())
         self._transitions = model.transitions.detach().float().cpu().numpy().astype(np.float64)
+        self._separated = model.settings.schema.separated_ids
         self._start = model.start_transitions.detach().float().cpu().numpy().astype(np.float64)
 
     def run(self, windows: list[WindowInput], batch_size: int) -> list[WindowOutput]:
@@ -101,7 +102,8 @@ class Predictor:
         if self.settings.decoding == "viterbi":
             log_probs_np = log_probs.cpu().numpy()
             lengths = np.array([len(w.ids) for w in windows])
-            tags_np = viterbi_bio(log_probs_np, lengths, len(self._labels), self._transitions, self._start)
+            tags_np = viterbi_bio(log_probs_np, lengths, len(self._labels), self._transitions, self._start,
+                                  self._separated)
             probs_np = np.exp(np.take_along_axis(log_probs_np, tags_np[:, :, None], 2)[:, :, 0])
         else:
             best, tags = log_probs.max(-1)

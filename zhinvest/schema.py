@@ -14,6 +14,10 @@ HEAD_LABEL = "PROJECT"
 #: relation label → the entity label its tail must have (the head is always PROJECT)
 RELATION_TAIL: dict[str, str] = {"投资额": "MONEY", "时间": "DATE", "投资方": "ORG", "地点": "LOC"}
 TAIL_RELATION: dict[str, str] = {tail: rel for rel, tail in RELATION_TAIL.items()}
+#: labels whose mentions never touch another mention of the same label: two such spans side by
+#: side are one longer name (the guide annotates the outermost complete name), unlike LOC chains
+#: (中山|黄圃) or ORG lists (市委|市政府)
+SEPARATED_LABELS: tuple[str, ...] = ("PROJECT", "MONEY", "DATE")
 
 
 @dataclass(frozen=True)
@@ -23,6 +27,7 @@ class LabelSchema:
     entity_labels: tuple[str, ...] = ENTITY_LABELS
     relation_labels: tuple[str, ...] = RELATION_LABELS
     relation_tail: dict[str, str] = field(default_factory=lambda: dict(RELATION_TAIL))
+    separated_labels: tuple[str, ...] = SEPARATED_LABELS
 
     @property
     def tags(self) -> tuple[str, ...]:
@@ -40,11 +45,18 @@ class LabelSchema:
 
     def to_dict(self) -> dict:
         return {"entity_labels": list(self.entity_labels), "relation_labels": list(self.relation_labels),
-                "relation_tail": dict(self.relation_tail)}
+                "relation_tail": dict(self.relation_tail), "separated_labels": list(self.separated_labels)}
 
     @classmethod
     def from_dict(cls, data: dict) -> "LabelSchema":
-        return cls(tuple(data["entity_labels"]), tuple(data["relation_labels"]), dict(data["relation_tail"]))
+        entity_labels = tuple(data["entity_labels"])
+        separated = data.get("separated_labels", [label for label in SEPARATED_LABELS if label in entity_labels])
+        return cls(entity_labels, tuple(data["relation_labels"]), dict(data["relation_tail"]), tuple(separated))
+
+    @property
+    def separated_ids(self) -> tuple[int, ...]:
+        """Indices into ``entity_labels`` of the separated labels."""
+        return tuple(self.entity_labels.index(label) for label in self.separated_labels if label in self.entity_labels)
 
 
 DEFAULT_SCHEMA = LabelSchema()
