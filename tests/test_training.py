@@ -75,6 +75,20 @@ def test_resume_continues_from_checkpoint(tiny_setup):
     assert [h["epoch"] for h in resumed["history"]] == [1, 2]
 
 
+def test_mention_replacement_and_weight_average_train_and_resume(tiny_setup):
+    root, encoder_dir, articles, store = tiny_setup
+    common = dict(base_encoder=str(encoder_dir), output_dir=str(root / "model3"), run_dir=str(root / "run3"),
+                  store=str(store), split=str(root / "split.json"), articles=str(articles), batch_size=4,
+                  max_length=128, overlap=16, max_pair_distance=40, device="cpu",
+                  mention_replacement=0.5, weight_average_decay=0.9)
+    first = train(TrainConfig(epochs=1, **common))
+    assert (root / "run3" / "checkpoint" / "average.pt").is_file()
+    resumed = train(TrainConfig(epochs=2, **common), resume=True)
+    assert [h["epoch"] for h in resumed["history"]] == [1, 2]
+    assert first["history"][0] == resumed["history"][0]
+    assert {"raw_dev_entity_f1", "raw_dev_triple_f1", "dev_entity_f1", "dev_triple_f1"} <= set(first["history"][0])
+
+
 def test_config_overrides_are_typed_and_checked(tmp_path):
     path = tmp_path / "c.toml"
     path.write_text('epochs = 3\nbase_encoder = "x"\n', encoding="utf-8")

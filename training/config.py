@@ -44,7 +44,9 @@ class TrainConfig:
     # each epoch, each distinct name of these labels in a training article is swapped for another
     # training name of the same label with this probability (training/augment.py); 0 turns it off
     mention_replacement: float = 0.0
-    mention_replacement_labels: list[str] = field(default_factory=lambda: ["PROJECT", "ORG"])
+    mention_replacement_labels: list[str] = field(default_factory=lambda: ["PROJECT", "ORG", "LOC"])
+    # >0: evaluate, keep and ship an exponential moving average of the weights (training/averaging.py)
+    weight_average_decay: float = 0.0
 
     @classmethod
     def load(cls, path: str | Path | None, overrides: list[str] = ()) -> "TrainConfig":

@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 _KEPT_SETTINGS = ("epochs", "batch_size", "learning_rate", "head_learning_rate", "warmup_ratio", "weight_decay",
-                  "freeze_word_embeddings", "relation_positive_weight", "crf_loss_weight", "train_max_length",
-                  "max_length",
-                  "overlap", "max_pair_distance", "patience", "seed", "save_dtype")
+                  "freeze_word_embeddings", "relation_positive_weight", "crf_loss_weight", "mention_replacement",
+                  "weight_average_decay", "train_max_length", "max_length", "overlap", "max_pair_distance",
+                  "patience", "seed", "save_dtype")
 
 
 def model_card(record: dict, name: str) -> str:

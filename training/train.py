@@ -29,6 +29,7 @@ from zhinvest.schema import DEFAULT_SCHEMA
 
 from .augment import mention_pool, replace_mentions
 from .auxiliary import collate_partial, pack_windows, partial_tag_loss, read_sentences
+from .averaging import WeightAverage
 from .config import TrainConfig
 from .crf import crf_nll
 from .data import WindowExample, document_windows, load_split, relation_coverage, subsample
@@ -122,12 +123,17 @@ def train(config: TrainConfig, resume: bool = False) -> dict:
     run_dir = Path(config.run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
     state = {"epoch": 0, "best": -1.0, "best_epoch": 0, "history": [], "since_best": 0}
+    average = None
     if resume and (run_dir / "checkpoint" / "state.json").is_file():
         state = _load_checkpoint(run_dir / "checkpoint", model, optimizer, schedule)
         print(f"resumed after epoch {state['epoch']}", flush=True)
     elif config.auxiliary:
         state["auxiliary"] = train_auxiliary(model, vocab, config, device, autocast)
         _save_checkpoint(run_dir / "checkpoint", model, vocab, optimizer, schedule, state)  # --resume skips it
+    if config.weight_average_decay:
+        average = WeightAverage(model, config.weight_average_decay)
+        if state["epoch"] and (run_dir / "checkpoint" / "average.pt").is_file():
+            average.load(run_dir / "checkpoint" / "average.pt")
 
     order_rng = random.Random(config.seed)
     for past in range(1, state["epoch"] + 1):
@@ -144,23 +150,28 @@ def train(config: TrainConfig, resume: bool = False) -> dict:
                 loss = loss_of(model, batch, config.relation_loss_weight, config.relation_positive_weight,
                                config.crf_loss_weight)
             losses.append(optimizer_step(model, optimizer, schedule, loss))
+            if average:
+                average.update(model)
         model.eval()
-        report = evaluate_model(Extractor(model, vocab, device), dev_docs) if dev_docs else None
-        entity_f1 = report.entities["micro"].f1 if report else 0.0
-        triple_f1 = report.triples.f1 if report else 0.0
-        score = (entity_f1 + triple_f1) / 2
-        record = {"epoch": epoch, "loss": round(float(np.mean(losses)), 4), "seconds": round(time.time() - started, 1),
-                  "dev_entity_f1": round(entity_f1, 4), "dev_relation_f1": round(report.relations["micro"].f1, 4) if report else 0.0,
-                  "dev_triple_f1": round(triple_f1, 4)}
+        record = {"epoch": epoch, "loss": round(float(np.mean(losses)), 4), "seconds": round(time.time() - started, 1)}
+        score, metrics, report = score_on_dev(model, vocab, device, dev_docs)
+        if average:  # the averaged weights are the ones chosen and shipped; the raw ones are logged
+            record.update({f"raw_{key}": value for key, value in metrics.items()})
+            with average.applied(model):
+                score, metrics, report = score_on_dev(model, vocab, device, dev_docs)
+        record.update(metrics)
         state["history"].append(record)
         print(json.dumps(record), flush=True)
         state["epoch"] = epoch
         if score > state["best"]:
             state.update(best=score, best_epoch=epoch, since_best=0, best_report=report.to_dict() if report else None)
-            model.save_pretrained(run_dir / "best", vocab)
+            with average.applied(model) if average else nullcontext():
+                model.save_pretrained(run_dir / "best", vocab)
         else:
             state["since_best"] += 1
         _save_checkpoint(run_dir / "checkpoint", model, vocab, optimizer, schedule, state)
+        if average:
+            average.save(run_dir / "checkpoint" / "average.pt")
         if state["since_best"] >= config.patience:
             print(f"early stop: no dev improvement for {config.patience} epochs", flush=True)
             break
@@ -176,6 +187,17 @@ def train(config: TrainConfig, resume: bool = False) -> dict:
     write_model_card(config.output_dir, record)
     print(f"saved {config.output_dir} (best epoch {state['best_epoch']})", flush=True)
     return record
+
+
+def score_on_dev(model: ZhinvestModel, vocab, device: torch.device, dev_docs) -> tuple[float, dict, object]:
+    """(selection score: mean of entity micro-F1 and triple F1, rounded metrics, full report or None)."""
+    if not dev_docs:
+        return 0.0, {"dev_entity_f1": 0.0, "dev_relation_f1": 0.0, "dev_triple_f1": 0.0}, None
+    report = evaluate_model(Extractor(model, vocab, device), dev_docs)
+    entity_f1, triple_f1 = report.entities["micro"].f1, report.triples.f1
+    metrics = {"dev_entity_f1": round(entity_f1, 4), "dev_relation_f1": round(report.relations["micro"].f1, 4),
+               "dev_triple_f1": round(triple_f1, 4)}
+    return (entity_f1 + triple_f1) / 2, metrics, report
 
 
 def epoch_windows(train_docs, windows: list[WindowExample], vocab, settings: ModelSettings, config: TrainConfig):
