@@ -12,6 +12,7 @@ import argparse
 import hashlib
 import json
 import math
+import os
 import random
 import sys
 import time
@@ -76,9 +77,13 @@ def loss_of(model: ZhinvestModel, batch: dict[str, torch.Tensor], relation_weigh
 
 
 def seed_everything(seed: int) -> None:
+    """Seed every generator and ask torch for deterministic kernels: without them the backward pass of
+    the span-vector indexing accumulates in thread order on the CPU, and two runs drift apart."""
     random.seed(seed)
     np.random.seed(seed)
     torch.manual_seed(seed)
+    os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")  # deterministic cuBLAS, if CUDA is used
+    torch.use_deterministic_algorithms(True, warn_only=True)
 
 
 def pick_device(name: str) -> torch.device:
