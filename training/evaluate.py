@@ -18,7 +18,7 @@ from zhinvest.extractor import Extractor
 
 from .baseline import rule_baseline_report
 from .data import load_split
-from .scoring import evaluate_model
+from .error_analysis import ErrorAnalysis, analyse
 
 
 def seqeval_scores(documents, extractions) -> dict[str, dict[str, float]]:
@@ -46,7 +46,8 @@ def error_breakdown(report: Report) -> dict[str, int]:
     return counts
 
 
-def markdown(report: Report, seqeval: dict, baseline: dict | None, errors: dict, model: Path, documents: int) -> str:
+def markdown(report: Report, seqeval: dict, baseline: dict | None, errors: dict, analysis: ErrorAnalysis,
+             model: Path, documents: int) -> str:
     lines = [f"# Evaluation of `{model.name}` on the dev split ({documents} articles)", "",
              "Strict span match (same offsets and label). seqeval columns: strict IOB2 over characters.", "",
              "| entity | precision | recall | F1 | seqeval F1 | gold |", "|---|---|---|---|---|---|"]
@@ -60,9 +61,14 @@ def markdown(report: Report, seqeval: dict, baseline: dict | None, errors: dict,
     t = report.triples
     lines += ["", f"Document-level triples (distinct project, relation, tail text per article): "
               f"P {t.precision:.3f}, R {t.recall:.3f}, **F1 {t.f1:.3f}** ({t.gold} gold).", "",
-              "Entity errors: " + ", ".join(f"{k} {v}" for k, v in errors.items()) + "."]
+              "Entity errors by exact offsets: " + ", ".join(f"{k} {v}" for k, v in errors.items()) + ".", "",
+              "## Where the errors are", "",
+              "Gold spans not predicted exactly, by what overlaps them: a predicted span of the same label "
+              "(boundary), only spans of other labels (confused), nothing (missed); spurious: predicted spans "
+              "overlapping no gold span.", ""]
+    lines += analysis.markdown([label for label in report.entities if label != "micro"])
     if baseline:
-        lines += ["", "Rule baseline (jionlp `extract_money` / `extract_time`) on the same articles:", "",
+        lines += ["", "## Rule baseline", "", "jionlp `extract_money` / `extract_time` on the same articles:", "",
                   "| entity | precision | recall | F1 |", "|---|---|---|---|"]
         for label, score in baseline.items():
             lines.append(f"| {label} | {score['precision']:.3f} | {score['recall']:.3f} | {score['f1']:.3f} |")
@@ -126,12 +132,14 @@ def main(argv: list[str] | None = None) -> int:
             raise RuntimeError(f"span scorer and seqeval disagree on {label}: {ours:.4f} vs {theirs:.4f}")
     baseline = None if args.no_baseline else rule_baseline_report(dev)
     errors = error_breakdown(report)
+    analysis = analyse(dev, extractions)
     out = args.out or (args.model / "int8" if args.quantize else args.model)
     out.mkdir(parents=True, exist_ok=True)
-    text = markdown(report, seqeval, baseline, errors, args.model, len(dev))
+    text = markdown(report, seqeval, baseline, errors, analysis, args.model, len(dev))
     (out / "EVALUATION.md").write_text(text, encoding="utf-8")
     (out / "evaluation.json").write_text(json.dumps(
-        {"report": report.to_dict(), "seqeval": seqeval, "baseline": baseline, "errors": errors},
+        {"report": report.to_dict(), "seqeval": seqeval, "baseline": baseline, "errors": errors,
+         "error_analysis": analysis.to_dict()},
         ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     training = args.model / "training.json"
     history = json.loads(training.read_text(encoding="utf-8")).get("history", []) if training.is_file() else []
