@@ -2,7 +2,9 @@
 
     python -m bench.run [--model models/zhinvest-small] [--articles ../shared/articles] [--device cpu]
 
-Each method runs in its own subprocess on the same texts, so peak RSS is its own.
+Each method runs in its own subprocess on the same texts, so peak RSS is its own. The methods run
+in interleaved rounds (``--rounds``, default 3) and each reports its median-throughput run, so a
+slow moment of the machine does not land on one method only.
 (a) ``zhinvest.extract_batch``: normalization, windows, tagging, relations, values, projects;
 (b) ``transformers.pipeline("token-classification")`` on the same encoder and tagger weights;
 (c) the encoder's raw forward over full 512-token windows of the same characters: the ceiling;
@@ -118,25 +120,33 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--repeat", type=int, default=1, help="pass over the articles this many times")
     parser.add_argument("--batch-size", type=int, default=16)
+    parser.add_argument("--rounds", type=int, default=3, help="interleaved runs of every method; median kept")
     parser.add_argument("--method", choices=METHODS, help=argparse.SUPPRESS)  # one method, in a subprocess
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args(argv)
+    if args.rounds < 1:
+        parser.error(f"--rounds must be at least 1, got {args.rounds}")
     texts = load_texts(args.articles, args.repeat)
     if args.method:
         print(json.dumps(run_method(args.method, args.model, texts, args.device, args.batch_size)))
         return 0
 
-    results = {}
-    for method in METHODS if args.device == "cpu" else METHODS[:4]:
-        command = [sys.executable, "-m", "bench.run", "--method", method, "--model", str(args.model),
-                   "--articles", str(args.articles), "--device", args.device, "--repeat", str(args.repeat),
-                   "--batch-size", str(args.batch_size)]
-        completed = subprocess.run(command, capture_output=True, text=True, check=True)
-        results[method] = json.loads(completed.stdout.strip().splitlines()[-1])
-        print(f"{method}: {results[method]['chars_per_s']:,.0f} chars/s", file=sys.stderr, flush=True)
+    methods = METHODS if args.device == "cpu" else METHODS[:4]
+    runs: dict[str, list[dict]] = {method: [] for method in methods}
+    for round_number in range(1, args.rounds + 1):
+        for method in methods:
+            command = [sys.executable, "-m", "bench.run", "--method", method, "--model", str(args.model),
+                       "--articles", str(args.articles), "--device", args.device, "--repeat", str(args.repeat),
+                       "--batch-size", str(args.batch_size)]
+            completed = subprocess.run(command, capture_output=True, text=True, check=True)
+            runs[method].append(json.loads(completed.stdout.strip().splitlines()[-1]))
+            print(f"round {round_number}/{args.rounds} {method}: {runs[method][-1]['chars_per_s']:,.0f} chars/s",
+                  file=sys.stderr, flush=True)
+    results = {method: median_run(method_runs) for method, method_runs in runs.items()}
     a, b, c = (results[m]["chars_per_s"] for m in METHODS[:3])
     summary = {"machine": machine_name(args.device), "device": args.device, "model": str(args.model),
-               "texts": len(texts), "batch_size": args.batch_size, "results": results,
+               "texts": len(texts), "batch_size": args.batch_size, "rounds": args.rounds, "results": results,
+               "all_runs_chars_per_s": {m: [r["chars_per_s"] for r in rs] for m, rs in runs.items()},
                "ratio_zhinvest_vs_hf_pipeline": round(a / b, 2), "ratio_zhinvest_vs_raw_forward": round(a / c, 3)}
     summary["ratio_argmax_vs_viterbi"] = round(results["zhinvest_argmax"]["chars_per_s"] / a, 2)
     if "zhinvest_int8" in results:
@@ -146,6 +156,11 @@ def main(argv: list[str] | None = None) -> int:
     out.write_text(json.dumps(summary, indent=1) + "\n", encoding="utf-8")
     print(table(summary))
     return 0
+
+
+def median_run(runs: list[dict]) -> dict:
+    """The run with the median throughput (the lower middle one for an even count)."""
+    return sorted(runs, key=lambda r: r["chars_per_s"])[(len(runs) - 1) // 2]
 
 
 def machine_name(device: str) -> str:
@@ -159,7 +174,8 @@ def machine_name(device: str) -> str:
 
 
 def table(summary: dict) -> str:
-    rows = [f"Machine: {summary['machine']}; {summary['texts']} articles; batch size {summary['batch_size']}", "",
+    rows = [f"Machine: {summary['machine']}; {summary['texts']} articles; batch size {summary['batch_size']}; "
+            f"median of {summary.get('rounds', 1)} interleaved run(s) per method", "",
             "| method | chars/s | docs/s | peak RSS MB |" + (" peak GPU MB |" if summary["device"] == "cuda" else ""),
             "|---|---|---|---|" + ("---|" if summary["device"] == "cuda" else "")]
     for method, r in summary["results"].items():

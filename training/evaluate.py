@@ -3,7 +3,9 @@
     python -m training.evaluate --model models/zhinvest-small [--articles ../shared/articles]
 
 Writes ``EVALUATION.md``, ``evaluation.json`` and ``evaluation.png`` (confusion matrix and
-learning curve) into the model folder (or ``--out``), and prints the Markdown.
+learning curve) into the model folder (or ``--out``), and prints the Markdown.  ``--part train
+--first 40 --out DIR`` scores the first train articles instead, to see how well the model fits
+the data it was trained on.
 """
 
 from __future__ import annotations
@@ -47,8 +49,8 @@ def error_breakdown(report: Report) -> dict[str, int]:
 
 
 def markdown(report: Report, seqeval: dict, baseline: dict | None, errors: dict, analysis: ErrorAnalysis,
-             model: Path, documents: int) -> str:
-    lines = [f"# Evaluation of `{model.name}` on the dev split ({documents} articles)", "",
+             model: Path, documents: int, part: str = "dev") -> str:
+    lines = [f"# Evaluation of `{model.name}` on the {part} split ({documents} articles)", "",
              "Strict span match (same offsets and label). seqeval columns: strict IOB2 over characters.", "",
              "| entity | precision | recall | F1 | seqeval F1 | gold |", "|---|---|---|---|---|---|"]
     for label, score in report.entities.items():
@@ -75,7 +77,7 @@ def markdown(report: Report, seqeval: dict, baseline: dict | None, errors: dict,
     return "\n".join(lines) + "\n"
 
 
-def plot(report: Report, history: list[dict], path: Path, labels: tuple[str, ...]) -> None:
+def plot(report: Report, history: list[dict], path: Path, labels: tuple[str, ...], part: str = "dev") -> None:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -92,7 +94,7 @@ def plot(report: Report, history: list[dict], path: Path, labels: tuple[str, ...
     for i, row in enumerate(matrix):
         for j, value in enumerate(row):
             left.text(j, i, str(value), ha="center", va="center", fontsize=8)
-    left.set_title("entity confusion (dev)")
+    left.set_title(f"entity confusion ({part})")
     if history:
         epochs = [h["epoch"] for h in history]
         for key in ("dev_entity_f1", "dev_relation_f1", "dev_triple_f1"):
@@ -116,26 +118,33 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--device", default=None)
     parser.add_argument("--no-baseline", action="store_true")
     parser.add_argument("--quantize", action="store_true", help="evaluate the int8 CPU variant")
+    parser.add_argument("--part", choices=("dev", "train"), default="dev", help="which split to score")
+    parser.add_argument("--first", type=int, help="score only the first N articles of the split")
     args = parser.parse_args(argv)
+    if args.part == "train" and args.out is None:
+        parser.error("--part train needs --out, so the dev report in the model folder is kept")
+    if args.first is not None and args.first < 1:
+        parser.error(f"--first must be at least 1, got {args.first}")
 
-    _, dev = load_split(args.store, args.articles, args.split)
+    train, dev = load_split(args.store, args.articles, args.split)
+    documents = (train if args.part == "train" else dev)[:args.first]
     extractor = Extractor.from_pretrained(args.model, device=args.device, quantize=args.quantize)
-    extractions = list(extractor.pipe([d.text for d in dev], [d.doc_date for d in dev]))
+    extractions = list(extractor.pipe([d.text for d in documents], [d.doc_date for d in documents]))
     from zhinvest.evaluation import evaluate
 
     schema = extractor.settings.schema
-    report = evaluate(dev, extractions, schema.entity_labels, schema.relation_labels)
-    seqeval = seqeval_scores(dev, extractions)
+    report = evaluate(documents, extractions, schema.entity_labels, schema.relation_labels)
+    seqeval = seqeval_scores(documents, extractions)
     for label in schema.entity_labels:
         ours, theirs = report.entities[label].f1, seqeval.get(label, {}).get("f1-score", 0.0)
         if abs(ours - theirs) > 1e-3:
             raise RuntimeError(f"span scorer and seqeval disagree on {label}: {ours:.4f} vs {theirs:.4f}")
-    baseline = None if args.no_baseline else rule_baseline_report(dev)
+    baseline = None if args.no_baseline else rule_baseline_report(documents)
     errors = error_breakdown(report)
-    analysis = analyse(dev, extractions)
+    analysis = analyse(documents, extractions)
     out = args.out or (args.model / "int8" if args.quantize else args.model)
     out.mkdir(parents=True, exist_ok=True)
-    text = markdown(report, seqeval, baseline, errors, analysis, args.model, len(dev))
+    text = markdown(report, seqeval, baseline, errors, analysis, args.model, len(documents), args.part)
     (out / "EVALUATION.md").write_text(text, encoding="utf-8")
     (out / "evaluation.json").write_text(json.dumps(
         {"report": report.to_dict(), "seqeval": seqeval, "baseline": baseline, "errors": errors,
@@ -143,7 +152,7 @@ def main(argv: list[str] | None = None) -> int:
         ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     training = args.model / "training.json"
     history = json.loads(training.read_text(encoding="utf-8")).get("history", []) if training.is_file() else []
-    plot(report, history, out / "evaluation.png", schema.entity_labels)
+    plot(report, history, out / "evaluation.png", schema.entity_labels, args.part)
     print(text)
     return 0
 

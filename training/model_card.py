@@ -45,8 +45,12 @@ def model_card(record: dict, name: str) -> str:
     ]
     report = record.get("dev_report")
     if report:
+        saved_dtype = config.get("save_dtype", "float32")
+        rounding = ("" if saved_dtype == "float32" else f" The saved weights are rounded to {saved_dtype} and "
+                    "score slightly differently: `EVALUATION.md` has their figures.")
         lines += ["", "## Dev figures at the selected epoch", "",
-                  "The dev split chose the epoch, so these figures are slightly optimistic.", "",
+                  "Scored during training, with the weights in float32; the dev split chose the epoch, so "
+                  "these figures are slightly optimistic." + rounding, "",
                   "| | precision | recall | F1 |", "|---|---|---|---|"]
         rows = [(k, v) for k, v in report["entities"].items()] + [("relations", report["relations"]["micro"]),
                                                                    ("triples", report["triples"])]
