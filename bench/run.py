@@ -175,7 +175,7 @@ def machine_name(device: str) -> str:
 
 def table(summary: dict) -> str:
     rows = [f"Machine: {summary['machine']}; {summary['texts']} articles; batch size {summary['batch_size']}; "
-            f"median of {summary.get('rounds', 1)} interleaved run(s) per method", "",
+            f"median of {summary['rounds']} interleaved run(s) per method", "",
             "| method | chars/s | docs/s | peak RSS MB |" + (" peak GPU MB |" if summary["device"] == "cuda" else ""),
             "|---|---|---|---|" + ("---|" if summary["device"] == "cuda" else "")]
     for method, r in summary["results"].items():
