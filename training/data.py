@@ -40,6 +40,29 @@ def write_split(articles: Path, path: Path) -> dict[str, list[str]]:
     return split
 
 
+def add_corpus_to_split(split: dict[str, list[str]], index_rows: list[dict], dev_fraction: float = 0.2,
+                        seed: int = 20261204) -> dict[str, list[str]]:
+    """Add a new corpus' articles to ``split``, leaving every article already in it where it is.
+
+    ``index_rows`` are the corpus' ``index.jsonl`` rows (``file``, ``script``).  Within each script
+    (Simplified, Traditional) the new names are shuffled with ``seed`` and the first
+    ``round(n * dev_fraction)`` go to dev, so dev holds both scripts in the corpus' proportions.
+    """
+    known = set(split["train"]) | set(split["dev"])
+    by_script: dict[str, list[str]] = {}
+    for row in index_rows:
+        if row["file"] not in known:
+            by_script.setdefault(row.get("script", ""), []).append(row["file"])
+    train, dev = list(split["train"]), list(split["dev"])
+    for script in sorted(by_script):
+        names = sorted(by_script[script])
+        random.Random(f"{seed}:{script}").shuffle(names)
+        cut = round(len(names) * dev_fraction)
+        dev += names[:cut]
+        train += names[cut:]
+    return {"train": sorted(train), "dev": sorted(dev)}
+
+
 def load_split(store: str | Path, articles: str | Path, split_file: str | Path
                ) -> tuple[list[AnnotatedDocument], list[AnnotatedDocument]]:
     split = json.loads(Path(split_file).read_text(encoding="utf-8"))

@@ -136,6 +136,44 @@ def convert(text: str, draft: str, name: str) -> dict:
     }
 
 
+def record_to_draft(text: str, record: dict) -> str:
+    """The draft that ``convert`` turns back into ``record`` (spans and relations; ids renumbered).
+
+    A surface text is written once without ``@k`` when the record labels every occurrence that no
+    other span covers; otherwise its occurrences are picked explicitly.  A relation gets ``@k``
+    picks when the closest-pair rule would join other mentions.
+    """
+    spans = sorted(record["spans"], key=lambda s: s["start"])
+    covered = [None] * len(text)
+    for index, span in enumerate(spans):
+        for at in range(span["start"], span["end"]):
+            covered[at] = index
+    groups: dict[tuple[str, str], list[int]] = {}
+    for span in spans:
+        groups.setdefault((span["label"], span["text"]), []).append(span["start"])
+    lines = []
+    for (label, surface), starts in sorted(groups.items(), key=lambda g: min(g[1])):
+        every = occurrences(text, surface)
+        free = [s for s in every
+                if all(covered[at] is None or spans[covered[at]]["text"] == surface
+                       and spans[covered[at]]["start"] == s for at in range(s, s + len(surface)))]
+        if sorted(starts) == free:
+            lines.append(f"{label}\t{surface}")
+        else:
+            lines.append(f"{label}\t{surface}\t" + ",".join(f"@{every.index(s) + 1}" for s in sorted(starts)))
+    by_id = {s["id"]: s for s in spans}
+    for relation in record["relations"]:
+        head, tail = by_id[relation["head"]], by_id[relation["tail"]]
+        heads = [s for s in spans if s["text"] == head["text"] and s["label"] == "PROJECT"]
+        tails = [s for s in spans if s["text"] == tail["text"] and s["label"] == RELATION_TAILS[relation["label"]]]
+        closest = min(((h, t) for h in heads for t in tails), key=lambda p: abs(p[0]["start"] - p[1]["start"]))
+        fields = [head["text"], tail["text"]]
+        if closest != (head, tail):
+            fields = [f"{s['text']}@{occurrences(text, s['text']).index(s['start']) + 1}" for s in (head, tail)]
+        lines.append("\t".join(["REL", relation["label"], *fields]))
+    return "\n".join(lines) + "\n"
+
+
 def render(text: str, record: dict) -> str:
     """The article with ``【LABEL:text】`` marks and a numbered relation list, for review."""
     out, last = [], 0

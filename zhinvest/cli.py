@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import argparse
 import csv
+import hashlib
 import json
 import sys
 from pathlib import Path
 from typing import Iterator
 
 from .render import render_html
+from .rows import ProjectRow, project_rows
 
 FORMATS = ("jsonl", "csv", "html")
 
@@ -63,13 +65,23 @@ def count_inputs(paths: list[str]) -> int | None:
 def run_extract(args: argparse.Namespace, output_format: str) -> int:
     from .api import load_extractor
 
+    if args.resume and (output_format != "jsonl" or not args.out):
+        print("zhinvest: --resume needs --format jsonl and --out FILE (the JSON lines record what is done)",
+              file=sys.stderr)
+        return 2
     errors: list[str] = []
+    done = finished_documents(args.out) if args.resume else set()
     extractor = load_extractor(args.model, args.device)
     names: list[str] = []  # filled as inputs are read, ahead of the results that use them
+    hashes: list[str] = []
 
     def texts() -> Iterator[str]:
         for name, text in iter_inputs(args.paths, errors):
+            digest = text_sha256(text)
+            if (name, digest) in done:
+                continue
             names.append(name)
+            hashes.append(digest)
             yield text
 
     results = extractor.pipe(texts(), _repeat(args.doc_date), batch_size=args.batch_size)
@@ -77,45 +89,69 @@ def run_extract(args: argparse.Namespace, output_format: str) -> int:
     if not args.quiet and total and total > 1:
         from tqdm.auto import tqdm
 
-        results = tqdm(results, total=total, unit="doc", desc="zhinvest", file=sys.stderr)
-    out = sys.stdout
-    if output_format == "jsonl":
-        for index, extraction in enumerate(results):
-            out.write(json.dumps({"source": names[index], **extraction.to_dict()}, ensure_ascii=False) + "\n")
-    elif output_format == "csv":
-        writer = csv.writer(out)
-        writer.writerow(["source", "project", "amounts", "amount_values", "dates", "date_values", "investors",
-                         "locations"])
-        for index, extraction in enumerate(results):
-            for row in _project_rows(extraction):
-                writer.writerow([names[index], *row])
-    else:
-        out.write(render_html((names[index], extraction) for index, extraction in enumerate(results)))
+        results = tqdm(results, total=max(0, total - len(done)), unit="doc", desc="zhinvest", file=sys.stderr)
+    out = open_output(args.out, append=args.resume) if args.out else sys.stdout
+    try:
+        write_results(out, output_format, results, names, hashes, args.simplified,
+                      header=not (args.resume and out.tell() > 0))
+    finally:
+        if out is not sys.stdout:
+            out.close()
     for message in errors:
         print(f"zhinvest: {message}", file=sys.stderr)
     return 1 if errors else 0
 
 
-def _project_rows(extraction) -> Iterator[list[str]]:
-    entities = extraction.entities
+def write_results(out, output_format: str, results, names: list[str], hashes: list[str], simplified: bool,
+                  header: bool = True) -> None:
+    """Write each document's result as soon as it is ready, flushed, so a killed run keeps what it wrote."""
+    if output_format == "html":
+        out.write(render_html((names[index], extraction) for index, extraction in enumerate(results)))
+        return
+    writer = csv.writer(out)
+    if output_format == "csv" and header:
+        writer.writerow(["source", *ProjectRow.columns()])
+    for index, extraction in enumerate(results):
+        if output_format == "jsonl":
+            record = {"source": names[index], "sha256": hashes[index], **extraction.to_dict(simplified)}
+            out.write(json.dumps(record, ensure_ascii=False) + "\n")
+        else:
+            for row in project_rows(extraction, simplified):
+                writer.writerow([names[index], *row.cells()])
+        out.flush()
 
-    def joined(indices, use_value=False) -> str:
-        if not use_value:
-            return "；".join(entities[i].text for i in indices)
-        return "；".join(_value_text(entities[i].value) for i in indices)
 
-    for project in extraction.projects:
-        yield [project.name, joined(project.amounts), joined(project.amounts, True), joined(project.dates),
-               joined(project.dates, True), joined(project.investors), joined(project.locations)]
+def open_output(path: Path, append: bool):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return open(path, "a" if append else "w", encoding="utf-8", newline="")
 
 
-def _value_text(value) -> str:
-    if value is None:
-        return ""
-    data = value.to_dict()
-    if "amount" in data:
-        return f"{data['amount']} {data['currency']}" + (f" ({data['qualifier']})" if data["qualifier"] else "")
-    return data["iso"]
+def finished_documents(path: Path | None) -> set[tuple[str, str]]:
+    """``(source, sha256)`` of the documents an earlier run wrote to the JSON-lines file ``path``.
+
+    A last line cut off by a killed run is removed from the file, so that its document is done again.
+    """
+    if path is None or not path.is_file():
+        return set()
+    done, complete_bytes = set(), 0
+    with open(path, "rb") as handle:
+        for line in handle:
+            try:
+                record = json.loads(line)
+            except ValueError:
+                break
+            if not line.endswith(b"\n"):
+                break
+            done.add((record["source"], record["sha256"]))
+            complete_bytes += len(line)
+    if complete_bytes < path.stat().st_size:
+        with open(path, "r+b") as handle:
+            handle.truncate(complete_bytes)
+    return done
+
+
+def text_sha256(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def _repeat(value):
@@ -133,6 +169,12 @@ def build_parser() -> argparse.ArgumentParser:
         command.add_argument("--doc-date", help="publication date (YYYY-MM-DD) that relative dates resolve against")
         if name == "extract":
             command.add_argument("--format", choices=FORMATS, default="jsonl")
+        if name == "extract":
+            command.add_argument("--out", type=Path, help="write to this file (flushed per document) instead of stdout")
+            command.add_argument("--resume", action="store_true",
+                                 help="with --out FILE.jsonl: skip documents already in it (same path and text)")
+            command.add_argument("--simplified", action="store_true",
+                                 help="display names in Simplified script (offsets and span texts stay exact)")
         command.add_argument("--model", help="model folder or hub name (default: $ZHINVEST_MODEL or the shipped model)")
         command.add_argument("--device", help="cpu or cuda (default: cuda when available)")
         command.add_argument("--batch-size", type=int, default=16)
@@ -156,6 +198,8 @@ def main(argv: list[str] | None = None) -> int:
         except ValueError as error:
             print(f"zhinvest: {error}", file=sys.stderr)
             return 2
+        if args.command == "render":
+            args.out, args.resume, args.simplified = None, False, False
         return run_extract(args, "html" if args.command == "render" else args.format)
     return args.handler(args)
 

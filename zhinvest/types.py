@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Union
 
+from .display import display_name
+
 
 @dataclass(frozen=True)
 class Money:
@@ -79,13 +81,15 @@ class Project:
     investors: tuple[int, ...] = ()
     locations: tuple[int, ...] = ()
 
-    def to_dict(self, entities: list[Entity] | tuple[Entity, ...]) -> dict:
+    def to_dict(self, entities: list[Entity] | tuple[Entity, ...], simplified: bool = False) -> dict:
+        """``display`` fields are clean names (pinyin readings and whitespace removed; Simplified if asked)."""
         def described(indices: tuple[int, ...]) -> list[dict]:
-            return [{"entity": i, "text": entities[i].text,
+            return [{"entity": i, "text": entities[i].text, "display": display_name(entities[i].text, simplified),
                      "value": None if entities[i].value is None else entities[i].value.to_dict()}
                     for i in indices]
 
-        return {"name": self.name, "mentions": list(self.mentions), "amounts": described(self.amounts),
+        return {"name": self.name, "display": display_name(self.name, simplified), "mentions": list(self.mentions),
+                "amounts": described(self.amounts),
                 "dates": described(self.dates), "investors": described(self.investors),
                 "locations": described(self.locations)}
 
@@ -100,9 +104,13 @@ class Extraction:
     relations: tuple[Relation, ...] = ()
     projects: tuple[Project, ...] = field(default=())
 
-    def to_dict(self) -> dict:
-        """A JSON-serializable dict (values as strings and plain types)."""
+    def to_dict(self, simplified: bool = False) -> dict:
+        """A JSON-serializable dict (values as strings and plain types).
+
+        Offsets and ``text`` fields are exact; the projects' ``display`` fields are cleaned for reading,
+        and converted to Simplified script when ``simplified`` is set.
+        """
         return {"text": self.text, "doc_date": self.doc_date,
                 "entities": [e.to_dict() for e in self.entities],
                 "relations": [r.to_dict() for r in self.relations],
-                "projects": [p.to_dict(self.entities) for p in self.projects]}
+                "projects": [p.to_dict(self.entities, simplified) for p in self.projects]}
