@@ -10,17 +10,35 @@ from typing import Sequence
 from .types import Extraction
 
 MODEL_ENV = "ZHINVEST_MODEL"
-SHIPPED_MODEL = Path(__file__).resolve().parent.parent / "models" / "zhinvest-small"
+MODEL_PACKAGE = "zhinvest.default_model"  # the shipped model, installed with the library (package data)
+SOURCE_TREE_MODEL = Path(__file__).resolve().parent.parent / "models" / "zhinvest-small"
 
 
 def default_model_path() -> Path:
-    """``$ZHINVEST_MODEL`` if set, else the model shipped in the repository's ``models/``."""
+    """``$ZHINVEST_MODEL`` if set, else the model installed with the library.
+
+    The model ships inside the wheel as ``zhinvest.default_model``; in a source checkout that is not
+    installed, ``models/zhinvest-small`` beside the package is used.
+    """
     configured = os.environ.get(MODEL_ENV)
     if configured:
         return Path(configured)
-    if not SHIPPED_MODEL.is_dir():
-        raise FileNotFoundError(f"no default model: {SHIPPED_MODEL} does not exist; set {MODEL_ENV} or pass model=")
-    return SHIPPED_MODEL
+    for folder in [*installed_model_folders(), SOURCE_TREE_MODEL]:
+        if (folder / "config.json").is_file():
+            return folder
+    raise FileNotFoundError(f"no default model: the package {MODEL_PACKAGE} is not installed and "
+                            f"{SOURCE_TREE_MODEL} does not exist; set {MODEL_ENV} or pass model=")
+
+
+def installed_model_folders() -> list[Path]:
+    """Folders of the installed model package (a data-only namespace package), if any."""
+    import importlib.util
+
+    try:
+        spec = importlib.util.find_spec(MODEL_PACKAGE)
+    except ImportError:
+        return []
+    return [Path(p).resolve() for p in (spec.submodule_search_locations or [])] if spec else []
 
 
 @lru_cache(maxsize=4)
