@@ -7,7 +7,7 @@ TORCH_SPEC ?= torch==2.13.0
 EXTRAS ?= train,baseline,ray,dev
 CONFIG ?= training/configs/small.toml
 MODEL ?= models/zhinvest-small
-ARTICLES ?= ../shared/articles
+ARTICLES ?= ../shared/articles ../shared/articles-more
 CORPUS ?= ../shared/corpus
 BENCH_ARGS ?=
 

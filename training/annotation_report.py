@@ -69,7 +69,8 @@ def markdown(train, dev, first, passes: dict[str, list]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--articles", type=Path, default=Path("../shared/articles"))
+    parser.add_argument("--articles", type=Path, nargs="+", default=[Path("../shared/articles"), Path("../shared/articles-more")],
+                        help="folders of article texts")
     parser.add_argument("--store", type=Path, default=Path("annotations/standoff"))
     parser.add_argument("--passes", type=Path, nargs="*",
                         default=[Path("annotations/third_pass"), Path("annotations/second_pass")],

@@ -40,7 +40,8 @@ def differences(first, second) -> list[str]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--articles", type=Path, default=Path("../shared/articles"))
+    parser.add_argument("--articles", type=Path, nargs="+", default=[Path("../shared/articles"), Path("../shared/articles-more")],
+                        help="folders of article texts")
     parser.add_argument("--first", type=Path, default=Path("annotations/standoff"))
     parser.add_argument("--second", type=Path, default=Path("annotations/second_pass"))
     args = parser.parse_args(argv)

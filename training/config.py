@@ -14,7 +14,8 @@ class TrainConfig:
     run_dir: str = "runs/small"  # checkpoints and logs (not shipped)
     store: str = "annotations/standoff"
     split: str = "annotations/split.json"
-    articles: str = "../shared/articles"
+    # folders of article texts; each annotated article is read from the first one that holds it
+    articles: list[str] = field(default_factory=lambda: ["../shared/articles", "../shared/articles-more"])
     seed: int = 13
     epochs: int = 20
     batch_size: int = 8

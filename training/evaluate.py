@@ -48,6 +48,34 @@ def error_breakdown(report: Report) -> dict[str, int]:
     return counts
 
 
+def corpus_breakdown(documents, extractions, folders: list[Path], entity_labels, relation_labels) -> dict:
+    """The headline scores of each corpus folder's articles (each article counted in the first folder
+    that holds it), so that figures on the original and the newer corpus can be told apart."""
+    from zhinvest.evaluation import evaluate
+
+    groups: dict[str, list[int]] = {}
+    for index, doc in enumerate(documents):
+        folder = next((f for f in folders if (f / doc.id).is_file()), None)
+        groups.setdefault(folder.name if folder else "?", []).append(index)
+    result = {}
+    for name, indices in groups.items():
+        part = evaluate([documents[i] for i in indices], [extractions[i] for i in indices], entity_labels,
+                        relation_labels)
+        result[name] = {"articles": len(indices), "entity_f1": part.entities["micro"].f1,
+                        **{f"{label}_f1": part.entities[label].f1 for label in ("PROJECT", "LOC")},
+                        "relation_f1": part.relations["micro"].f1, "triple_f1": part.triples.f1}
+    return result
+
+
+def breakdown_markdown(breakdown: dict) -> list[str]:
+    lines = ["", "## By corpus", "", "| corpus | articles | entity F1 | PROJECT F1 | LOC F1 | relation F1 | triples F1 |",
+             "|---|---|---|---|---|---|---|"]
+    for name, row in breakdown.items():
+        lines.append(f"| {name} | {row['articles']} | {row['entity_f1']:.3f} | {row['PROJECT_f1']:.3f} | "
+                     f"{row['LOC_f1']:.3f} | {row['relation_f1']:.3f} | {row['triple_f1']:.3f} |")
+    return lines
+
+
 def markdown(report: Report, seqeval: dict, baseline: dict | None, errors: dict, analysis: ErrorAnalysis,
              model: Path, documents: int, part: str = "dev") -> str:
     lines = [f"# Evaluation of `{model.name}` on the {part} split ({documents} articles)", "",
@@ -111,7 +139,8 @@ def plot(report: Report, history: list[dict], path: Path, labels: tuple[str, ...
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", type=Path, default=Path("models/zhinvest-small"))
-    parser.add_argument("--articles", type=Path, default=Path("../shared/articles"))
+    parser.add_argument("--articles", type=Path, nargs="+", default=[Path("../shared/articles"), Path("../shared/articles-more")],
+                        help="folders of article texts")
     parser.add_argument("--store", type=Path, default=Path("annotations/standoff"))
     parser.add_argument("--split", type=Path, default=Path("annotations/split.json"))
     parser.add_argument("--out", type=Path, help="report folder (default: the model folder)")
@@ -144,11 +173,13 @@ def main(argv: list[str] | None = None) -> int:
     analysis = analyse(documents, extractions)
     out = args.out or (args.model / "int8" if args.quantize else args.model)
     out.mkdir(parents=True, exist_ok=True)
+    breakdown = corpus_breakdown(documents, extractions, args.articles, schema.entity_labels, schema.relation_labels)
     text = markdown(report, seqeval, baseline, errors, analysis, args.model, len(documents), args.part)
+    text += "\n".join(breakdown_markdown(breakdown)) + "\n"
     (out / "EVALUATION.md").write_text(text, encoding="utf-8")
     (out / "evaluation.json").write_text(json.dumps(
         {"report": report.to_dict(), "seqeval": seqeval, "baseline": baseline, "errors": errors,
-         "error_analysis": analysis.to_dict()},
+         "error_analysis": analysis.to_dict(), "by_corpus": breakdown},
         ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     training = args.model / "training.json"
     history = json.loads(training.read_text(encoding="utf-8")).get("history", []) if training.is_file() else []

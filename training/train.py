@@ -305,10 +305,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--config", type=Path, default=Path("training/configs/small.toml"))
     parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
-    parser.add_argument("--articles", help="folder of article texts (overrides the config)")
+    parser.add_argument("--articles", nargs="+", help="folders of article texts (override the config)")
     parser.add_argument("--resume", action="store_true", help="continue from run_dir/checkpoint")
     args = parser.parse_args(argv)
-    overrides = args.overrides + ([f"articles={args.articles}"] if args.articles else [])
+    overrides = args.overrides + ([f"articles={','.join(args.articles)}"] if args.articles else [])
     train(TrainConfig.load(args.config, overrides), resume=args.resume)
     return 0
 

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Sequence
 
 from .schema import RELATION_TAIL, check_entity_label, check_relation
 
@@ -111,30 +113,43 @@ def document_to_record(doc: AnnotatedDocument) -> dict:
     return record
 
 
-def load_store(store: str | Path, corpus: str | Path, ids: list[str] | None = None) -> list[AnnotatedDocument]:
+def load_store(store: str | Path, corpus: str | Path | Sequence[str | Path], ids: list[str] | None = None
+               ) -> list[AnnotatedDocument]:
     """Load stand-off annotations from ``store`` joined with texts from ``corpus``.
 
+    ``corpus`` is one folder of article texts or several (a list, or paths joined with ``os.pathsep``);
+    each record's article is read from the first folder that holds it.
     ``ids`` restricts loading to those article names (e.g. ``"0001.txt"``).
-    Article dates are taken from the corpus' ``index.jsonl`` when present.
+    Article dates are taken from the corpus folders' ``index.jsonl`` when present.
     """
-    store, corpus = Path(store), Path(corpus)
-    if not corpus.is_dir():
-        raise FileNotFoundError(f"article corpus folder {corpus} does not exist")
-    dates = _index_dates(corpus / "index.jsonl")
+    store, folders = Path(store), corpus_folders(corpus)
+    missing = [str(f) for f in folders if not f.is_dir()]
+    if missing:
+        raise FileNotFoundError(f"article corpus folder {', '.join(missing)} does not exist")
+    dates: dict[str, str] = {}
+    for folder in reversed(folders):
+        dates.update(_index_dates(folder / "index.jsonl"))
     wanted = None if ids is None else set(ids)
     documents = []
     for path in sorted(store.glob("*.json")):
         record = json.loads(path.read_text(encoding="utf-8"))
         if wanted is not None and record["article"] not in wanted:
             continue
-        text_path = corpus / record["article"]
-        if not text_path.is_file():
-            raise AnnotationError(f"{record['article']}: no such article in {corpus}")
+        text_path = next((f / record["article"] for f in folders if (f / record["article"]).is_file()), None)
+        if text_path is None:
+            raise AnnotationError(f"{record['article']}: no such article in {', '.join(map(str, folders))}")
         doc = record_to_document(record, text_path.read_text(encoding="utf-8"))
         if doc.doc_date is None and dates.get(doc.id):
             doc = AnnotatedDocument(doc.id, doc.text, doc.spans, doc.relations, dates[doc.id])
         documents.append(doc)
     return documents
+
+
+def corpus_folders(corpus: str | Path | Sequence[str | Path]) -> list[Path]:
+    """``"a:b"``, ``Path("a")`` or ``["a", "b"]`` → the list of folders."""
+    if isinstance(corpus, (str, Path)):
+        return [Path(part) for part in str(corpus).split(os.pathsep) if part]
+    return [Path(part) for part in corpus]
 
 
 def save_document(doc: AnnotatedDocument, store: str | Path) -> Path:
