@@ -82,3 +82,28 @@ def test_a_name_split_by_a_second_begin_tag_is_decoded_whole():
     assert viterbi_bio(log_probs, lengths, 2, separated=(0,)).tolist() == [[1, 2, 2]]
     chain = np.log(np.array([[[.02, .01, .01, .89, .07], [.01, .01, .01, .94, .03]]]))  # LOC chains may touch
     assert viterbi_bio(chain, np.array([2]), 2, separated=(0,)).tolist() == [[3, 3]]
+
+
+def test_viterbi_boundary_rules_keep_punctuation_and_digit_runs_outside_spans():
+    import numpy as np
+
+    from zhinvest.decoding import blocked_boundaries, boundary_tables, decode_bio, viterbi_bio
+
+    tokens = ["[PAD]", "“", "智", "慧", "港", "”", "(", "一", "期", ")", "2", "6", "7", ".", "j", "p", "g"]
+    tables = boundary_tables(tokens)
+
+    def decoded(ids: list[int], wanted_begins: list[int]) -> list[tuple[int, int]]:
+        """Spans chosen when the tagger favours I- everywhere and B- at ``wanted_begins``."""
+        ids = np.array([ids])
+        lengths = np.array([ids.shape[1]])
+        probs = np.tile(np.array([0.02, 0.30, 0.68]), (1, ids.shape[1], 1))
+        probs[0, wanted_begins] = [0.02, 0.96, 0.02]
+        no_start, no_end = blocked_boundaries(ids, lengths, tables)
+        tags = viterbi_bio(np.log(probs), lengths, 1, no_start=no_start, no_end=no_end)[0]
+        return [(s.start, s.end) for s in decode_bio(tags, np.ones(len(tags)))]
+
+    assert decoded([1, 2, 3, 4, 5], [0]) == [(1, 4)]  # “智慧港”: the quotes stay outside
+    assert decoded([4, 6, 7, 8, 9], [0]) == [(0, 5)]  # 港(一期): a closing bracket may end a span
+    spans = decoded([11, 10, 12, 13, 14, 15, 16], [1])  # 627.jpg: no span starts inside 627
+    assert all(s not in (1, 2) and e not in (1, 2) for s, e in spans), spans
+    assert all(s not in (5, 6) and e not in (5, 6) for s, e in spans), spans

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from hypothesis import given, settings, strategies as st
 
@@ -39,6 +41,15 @@ def test_span_maps_back_over_removed_characters():
     assert raw[s:e] == "西區(qū)管委會"
 
 
+def test_a_span_ending_at_a_character_keeps_its_reading():
+    raw = "在西區(qū)簽約"
+    normalized = normalize(raw)
+    s, e = normalized.to_original(1, 3)
+    assert raw[s:e] == "西區(qū)"
+
+
+_READING = re.compile(r"[(（][a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü1-5]+[)）]")
+
 _alphabet = st.sampled_from(list("项目投资亿元億區開發中山西区市，。！\n\r\t 　ＡＢ１２abc()（）qūǎ😀𠮷\u200b\x00\u3000é")
                             + ["(qū)", "(gōng)", "\r\n"])
 
@@ -52,6 +63,9 @@ def test_every_normalized_character_points_into_the_raw_text(raw):
     assert list(normalized.starts) == sorted(set(normalized.starts))  # monotonic, one source each
     for char, start, end in zip(normalized.text, normalized.starts, normalized.ends):
         source = raw[start:end]
+        if len(source) > 1:  # a character followed by its removed pinyin reading
+            assert _READING.fullmatch(source[1:]), source
+            source = source[0]
         if char == "\n":
             assert source in ("\n", "\r")
         else:

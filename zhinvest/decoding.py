@@ -75,14 +75,49 @@ def bio_transitions(num_labels: int, separated: tuple[int, ...] = ()) -> tuple[n
     return allowed, allowed_first
 
 
+#: characters that may end a span although they are punctuation: a closing bracket (``研发中心(一期)``)
+CLOSING_BRACKETS = frozenset(")）]］】〕")
+
+
+def boundary_tables(tokens: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per vocabulary id: ``(punctuation, may_end, alphanumeric)`` for the decoder's boundary rules.
+
+    No span starts on punctuation, none ends on it unless it is a closing bracket, and none starts
+    or ends inside a run of ASCII letters and digits (a file name, a phone number, an id).
+    """
+    import unicodedata
+
+    single = [t if len(t) == 1 else "" for t in tokens]
+    punctuation = np.array([bool(c) and unicodedata.category(c).startswith("P") for c in single])
+    may_end = np.array([c in CLOSING_BRACKETS for c in single]) | ~punctuation
+    alphanumeric = np.array([bool(c) and c.isascii() and c.isalnum() for c in single])
+    return punctuation, may_end, alphanumeric
+
+
+def blocked_boundaries(ids: np.ndarray, lengths: np.ndarray, tables) -> tuple[np.ndarray, np.ndarray]:
+    """``(no_start, no_end)`` ``[B, L]`` masks of positions where a span may not start or end."""
+    punctuation, may_end, alphanumeric = tables
+    alnum = alphanumeric[ids]
+    inside = np.arange(ids.shape[1])[None, :] < np.asarray(lengths)[:, None]
+    before = np.zeros_like(alnum)
+    before[:, 1:] = alnum[:, :-1]
+    after = np.zeros_like(alnum)
+    after[:, :-1] = alnum[:, 1:] & inside[:, 1:]
+    no_start = punctuation[ids] | (alnum & before)
+    no_end = ~may_end[ids] | (alnum & after)
+    return no_start & inside, no_end & inside
+
+
 def viterbi_bio(log_probs: np.ndarray, lengths: np.ndarray, num_labels: int,
                 transitions: np.ndarray | None = None, start: np.ndarray | None = None,
-                separated: tuple[int, ...] = ()) -> np.ndarray:
+                separated: tuple[int, ...] = (), no_start: np.ndarray | None = None,
+                no_end: np.ndarray | None = None) -> np.ndarray:
     """The most probable tag sequence of each row that is valid BIO (``[B, L]`` int64).
 
     ``log_probs`` is ``[B, L, T]``; positions at or beyond a row's length are ignored.
     ``transitions[previous, current]`` and ``start[current]`` add learned scores (a CRF's);
-    labels in ``separated`` never get two touching spans (see ``bio_transitions``).
+    labels in ``separated`` never get two touching spans (see ``bio_transitions``);
+    ``no_start`` / ``no_end`` (``[B, L]`` bool) mark positions where no span may begin / end.
     Vectorized over the batch and the tags; the only loop runs along the sequence axis.
     A plain argmax lets a long name break into pieces where one character's ``I-`` loses
     to ``O``; the constrained path keeps it whole or drops it.
@@ -95,18 +130,30 @@ def viterbi_bio(log_probs: np.ndarray, lengths: np.ndarray, num_labels: int,
     forbidden = -1e4
     allowed, allowed_first = bio_transitions(num_labels, separated)
     transition = np.where(allowed, 0.0 if transitions is None else transitions, forbidden)
-    emissions = np.asarray(log_probs, dtype=np.float64)
+    emissions = np.array(log_probs, dtype=np.float64)
+    begins = np.arange(1, size, 2)
+    in_span = np.arange(size) > 0
+    if no_start is not None:
+        emissions[:, :, begins] += np.where(no_start[:, :, None], forbidden, 0.0)
+    # leaving[previous, current]: a span that is open at ``previous`` ends before ``current``
+    leaving = in_span[:, None] & ~((np.arange(size)[None, :] % 2 == 0) & (np.arange(size)[None, :] > 0)
+                                   & ((np.arange(size)[None, :] - 1) // 2 == (np.arange(size)[:, None] - 1) // 2))
     padding = np.arange(length)[None, :] >= np.asarray(lengths)[:, None]
     stay = np.broadcast_to(np.arange(size), (batch, size))
     score = emissions[:, 0] + np.where(allowed_first, 0.0 if start is None else start, forbidden)
     backpointers = np.zeros((length, batch, size), dtype=np.int64)
     for position in range(1, length):
         candidates = score[:, :, None] + transition[None]
+        if no_end is not None:
+            candidates = candidates + np.where(no_end[:, position - 1, None, None] & leaving[None], forbidden, 0.0)
         best = candidates.argmax(1)
         moved = np.take_along_axis(candidates, best[:, None, :], 1)[:, 0] + emissions[:, position]
         pad = padding[:, position, None]  # past a row's end its path stays where it was
         backpointers[position] = np.where(pad, stay, best)
         score = np.where(pad, score, moved)
+    if no_end is not None:  # the last character of a row closes any open span
+        last = np.take_along_axis(no_end, np.maximum(np.asarray(lengths) - 1, 0)[:, None], 1)
+        score = score + np.where(last & in_span[None, :], forbidden, 0.0)
     tags = np.zeros((batch, length), dtype=np.int64)
     tags[:, -1] = score.argmax(1)
     rows = np.arange(batch)

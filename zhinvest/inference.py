@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
-from .decoding import TaggedSpan, decode_bio, viterbi_bio
+from .decoding import TaggedSpan, blocked_boundaries, boundary_tables, decode_bio, viterbi_bio
 from .modeling import ZhinvestModel
 from .relations import candidate_pairs
 from .vocab import CharVocab
@@ -56,6 +56,7 @@ class Predictor:
         self._transitions = model.transitions.detach().float().cpu().numpy().astype(np.float64)
         self._separated = model.settings.schema.separated_ids
         self._start = model.start_transitions.detach().float().cpu().numpy().astype(np.float64)
+        self._boundaries = boundary_tables(vocab.tokens) if self.settings.boundary_rules else None
 
     def run(self, windows: list[WindowInput], batch_size: int) -> list[WindowOutput]:
         """Outputs in input order; windows are batched longest first with dynamic padding."""
@@ -102,8 +103,10 @@ class Predictor:
         if self.settings.decoding == "viterbi":
             log_probs_np = log_probs.cpu().numpy()
             lengths = np.array([len(w.ids) for w in windows])
+            no_start, no_end = (blocked_boundaries(ids[:, 1:], lengths, self._boundaries)
+                                if self._boundaries else (None, None))
             tags_np = viterbi_bio(log_probs_np, lengths, len(self._labels), self._transitions, self._start,
-                                  self._separated)
+                                  self._separated, no_start, no_end)
             probs_np = np.exp(np.take_along_axis(log_probs_np, tags_np[:, :, None], 2)[:, :, 0])
         else:
             best, tags = log_probs.max(-1)

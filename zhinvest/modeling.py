@@ -35,6 +35,9 @@ class ModelSettings:
     distance_buckets: int = 16
     relation_threshold: float = 0.5
     decoding: str = "viterbi"  # "viterbi": the best valid BIO path; "argmax": per character, fastest
+    # Viterbi only: no span starts or ends on punctuation (a closing bracket may end one) or inside a
+    # run of ASCII letters and digits (file names, phone numbers, ids)
+    boundary_rules: bool = True
     sentence_ends: str = "。！？；!?;\n"  # a relation feature counts these between a project and its tail
     max_sentence_crossings: int = 3
 

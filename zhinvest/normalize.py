@@ -2,7 +2,9 @@
 
 Steps, all composed into one offset map:
 
-* pinyin readings that scraped pages insert after characters (``西區(qū)``) are removed;
+* pinyin readings that scraped pages insert after characters (``西區(qū)``) are removed; the
+  reading belongs to its character, so a span ending at ``區`` maps back to the raw text with
+  its reading (``西區(qū)``);
 * control and zero-width characters are removed;
 * whitespace: a run that contains a line break becomes one ``"\\n"`` (a sentence
   boundary); any other run (spaces between words, stray tabs) is removed;
@@ -72,12 +74,14 @@ class NormalizerConfig:
 def normalize(raw: str, config: NormalizerConfig = NormalizerConfig()) -> NormalizedText:
     """Normalize ``raw``; see the module docstring for the steps."""
     kept: list[tuple[int, int]] = []  # raw [start, end) ranges copied verbatim
-    newline_at: list[int] = []  # raw offsets of kept line breaks, in order
+    readings: list[tuple[int, int]] = []  # raw [start, end) of removed pinyin readings
     position = 0
     for match in _REMOVABLE.finditer(raw):
         kind = match.lastgroup
         if kind == "pinyin" and not config.remove_pinyin:
             continue
+        if kind == "pinyin":
+            readings.append(match.span())
         kept.append((position, match.start()))
         if kind == "space":
             newline = next((i for i, ch in enumerate(match.group(), match.start()) if ch in _LINE_BREAKS), None)
@@ -97,6 +101,10 @@ def normalize(raw: str, config: NormalizerConfig = NormalizerConfig()) -> Normal
     text = "".join(pieces)
     start_array = np.concatenate(starts) if starts else np.zeros(0, dtype=np.int64)
     end_array = start_array + 1
+    if readings:  # each reading is part of the character before it
+        reading_starts, reading_ends = np.array(readings, dtype=np.int64).T
+        owners = np.searchsorted(start_array, reading_starts - 1)
+        end_array[owners] = reading_ends
     if config.fold_width:
         text = text.translate(_WIDTH_TABLE)
     if config.traditional_to_simplified:
