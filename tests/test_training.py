@@ -134,3 +134,40 @@ def test_config_overrides_are_typed_and_checked(tmp_path):
     with pytest.raises(ValueError, match="key=value"):
         TrainConfig.load(None, ["nonsense=1"])
     assert torch.get_num_threads() >= 1
+
+
+def test_resuming_after_the_first_stage_gives_the_weights_of_a_plain_run(tiny_setup, monkeypatch):
+    """The public-NER stage can be run once and its checkpoint reused (learning curves, ablations)."""
+    import shutil
+
+    from safetensors.torch import load_file
+
+    import training.train as training_module
+
+    root, encoder_dir, articles, store = tiny_setup
+    doc = make_document("aux.txt", sentences=3, seed=5)
+    tags = ["O"] * len(doc.text)
+    for span in doc.spans:
+        if span.label == "LOC":
+            tags[span.start:span.end] = ["B-LOC"] + ["I-LOC"] * (span.end - span.start - 1)
+    places = root / "places.txt"
+    places.write_text("\n".join(f"{c} {t}" for c, t in zip(doc.text, tags)) + "\n", encoding="utf-8")
+    common = dict(base_encoder=str(encoder_dir), store=str(store), split=str(root / "split.json"),
+                  articles=str(articles), batch_size=4, max_length=128, overlap=16, max_pair_distance=40,
+                  device="cpu", save_dtype="float32", auxiliary=[str(places)], epochs=2)
+    train(TrainConfig(output_dir=str(root / "plain"), run_dir=str(root / "run_plain"), **common))
+
+    # a run that stops right after the first stage leaves its checkpoint behind …
+    def stop(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    first_stage = root / "run_first"
+    monkeypatch.setattr(training_module, "score_on_dev", stop)  # ends the run within its first epoch
+    with pytest.raises(KeyboardInterrupt):
+        train(TrainConfig(output_dir=str(root / "unused"), run_dir=str(first_stage), **common))
+    monkeypatch.undo()
+    # … which a later run (another run folder) resumes from
+    shutil.copytree(first_stage / "checkpoint", root / "run_resumed" / "checkpoint")
+    train(TrainConfig(output_dir=str(root / "resumed"), run_dir=str(root / "run_resumed"), **common), resume=True)
+    plain, resumed = (load_file(str(root / name / "model.safetensors")) for name in ("plain", "resumed"))
+    assert all(torch.equal(plain[key], resumed[key]) for key in plain)

@@ -135,6 +135,10 @@ def train(config: TrainConfig, resume: bool = False) -> dict:
     elif config.auxiliary:
         state["auxiliary"] = train_auxiliary(model, vocab, config, device, autocast)
         _save_checkpoint(run_dir / "checkpoint", model, vocab, optimizer, schedule, state)  # --resume skips it
+    if state["epoch"] == 0:
+        # the fine-tuning stage draws its dropout masks from a fresh seed, so that a run resumed from
+        # the first stage's checkpoint trains exactly like one that ran the first stage itself
+        seed_everything(config.seed + 1)
     if config.weight_average_decay:
         average = WeightAverage(model, config.weight_average_decay)
         if state["epoch"] and (run_dir / "checkpoint" / "average.pt").is_file():
