@@ -245,3 +245,23 @@ def test_argmax_decoding_override(tiny_model_dir):
         assert all(text[e.start:e.end] == e.text for e in result.entities)
     with pytest.raises(ValueError, match="decoding must be"):
         Extractor.from_pretrained(tiny_model_dir, device="cpu", decoding="greedy")
+
+
+def test_int8_is_the_cpu_default_and_float32_one_flag_away(tiny_model_dir):
+    def quantized(extractor) -> bool:
+        return any("quantized" in type(m).__module__ for m in extractor.model.modules())
+
+    assert quantized(Extractor.from_pretrained(tiny_model_dir, device="cpu"))
+    assert not quantized(Extractor.from_pretrained(tiny_model_dir, device="cpu", quantize=False))
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device here")
+def test_cuda_path_runs_bf16_with_pinned_batches(tiny_model_dir):
+    extractor = Extractor.from_pretrained(tiny_model_dir, device="cuda")
+    assert extractor.device.type == "cuda"
+    assert not any("quantized" in type(m).__module__ for m in extractor.model.modules())
+    results = list(extractor.pipe([ARTICLE, "中山" * 400], batch_size=2))
+    for text, result in zip([ARTICLE, "中山" * 400], results):
+        check_offsets(text, result)
+    on_cpu = Extractor.from_pretrained(tiny_model_dir, device="cpu", quantize=False)(ARTICLE)
+    assert len(results[0].entities) > 0 and len(on_cpu.entities) > 0

@@ -42,19 +42,23 @@ def installed_model_folders() -> list[Path]:
 
 
 @lru_cache(maxsize=4)
-def _load(model: str, device: str | None):
+def _load(model: str, device: str | None, quantize: bool | None):
     from .extractor import Extractor
 
-    return Extractor.from_pretrained(model, device=device)
+    return Extractor.from_pretrained(model, device=device, quantize=quantize)
 
 
-def load_extractor(model=None, device=None):
-    """An ``Extractor`` for ``model`` (a folder, a hub name, an Extractor, or None for the default), cached."""
+def load_extractor(model=None, device=None, quantize: bool | None = None):
+    """An ``Extractor`` for ``model`` (a folder, a hub name, an Extractor, or None for the default), cached.
+
+    ``quantize`` as in ``Extractor.from_pretrained``: by default int8 on the CPU, bf16 on a GPU.
+    """
     from .extractor import Extractor
 
     if isinstance(model, Extractor):
         return model
-    return _load(str(model if model is not None else default_model_path()), None if device is None else str(device))
+    return _load(str(model if model is not None else default_model_path()), None if device is None else str(device),
+                 quantize)
 
 
 def extract(text: str, *, doc_date=None, model=None, device=None) -> Extraction:

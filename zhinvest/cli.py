@@ -71,7 +71,7 @@ def run_extract(args: argparse.Namespace, output_format: str) -> int:
         return 2
     errors: list[str] = []
     done = finished_documents(args.out) if args.resume else set()
-    extractor = load_extractor(args.model, args.device)
+    extractor = load_extractor(args.model, args.device, quantize=False if args.float32 else None)
     names: list[str] = []  # filled as inputs are read, ahead of the results that use them
     hashes: list[str] = []
 
@@ -177,6 +177,8 @@ def build_parser() -> argparse.ArgumentParser:
                                  help="display names in Simplified script (offsets and span texts stay exact)")
         command.add_argument("--model", help="model folder or hub name (default: $ZHINVEST_MODEL or the shipped model)")
         command.add_argument("--device", help="cpu or cuda (default: cuda when available)")
+        command.add_argument("--float32", action="store_true",
+                             help="full precision on the CPU (default there: int8 linear layers, about 2x faster)")
         command.add_argument("--batch-size", type=int, default=16)
         command.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     from .labelstudio_client import register_commands

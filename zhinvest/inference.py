@@ -57,9 +57,19 @@ class Predictor:
         self._separated = model.settings.schema.separated_ids
         self._start = model.start_transitions.detach().float().cpu().numpy().astype(np.float64)
         self._boundaries = boundary_tables(vocab.tokens) if self.settings.boundary_rules else None
+        self._batch_invariant = self.batch_invariant
+
+    @property
+    def batch_invariant(self) -> bool:
+        """False for int8 dynamic quantization: it scales activations by the whole input tensor, so a
+        window's result would depend on the windows batched with it. Such models run one window
+        (and one document's pairs) at a time, which keeps every result independent of the batch."""
+        return not any("quantized" in type(m).__module__ for m in self.model.modules())
 
     def run(self, windows: list[WindowInput], batch_size: int) -> list[WindowOutput]:
         """Outputs in input order; windows are batched longest first with dynamic padding."""
+        if not self._batch_invariant:
+            batch_size = 1
         order = sorted(range(len(windows)), key=lambda i: -len(windows[i].ids))
         outputs: list[WindowOutput | None] = [None] * len(windows)
         for begin in range(0, len(order), batch_size):
