@@ -171,3 +171,22 @@ def test_resuming_after_the_first_stage_gives_the_weights_of_a_plain_run(tiny_se
     train(TrainConfig(output_dir=str(root / "resumed"), run_dir=str(root / "run_resumed"), **common), resume=True)
     plain, resumed = (load_file(str(root / name / "model.safetensors")) for name in ("plain", "resumed"))
     assert all(torch.equal(plain[key], resumed[key]) for key in plain)
+
+
+def test_learning_curve_trains_each_share_and_scores_on_the_same_dev(tiny_setup, tmp_path):
+    from training.learning_curve import main as learning_curve
+
+    root, encoder_dir, articles, store = tiny_setup
+    config = tmp_path / "tiny.toml"
+    config.write_text("\n".join([
+        f'base_encoder = "{encoder_dir}"', f'store = "{store}"', f'split = "{root / "split.json"}"',
+        f'articles = ["{articles}"]', "epochs = 1", "batch_size = 4", "max_length = 128", "overlap = 16",
+        "max_pair_distance = 40", 'device = "cpu"', 'save_dtype = "float32"']) + "\n", encoding="utf-8")
+    out = tmp_path / "curve"
+    assert learning_curve(["--config", str(config), "--fractions", "0.5", "1.0", "--runs", str(tmp_path / "runs"),
+                           "--out", str(out)]) == 0
+    points = json.loads((out / "learning_curve.json").read_text(encoding="utf-8"))
+    assert [p["train_articles"] for p in points] == [6, 12]
+    assert all(p["dev"]["all dev"]["articles"] == 1 for p in points)
+    assert (out / "learning_curve.png").stat().st_size > 0
+    assert (out / "learning_curve.md").read_text(encoding="utf-8").count("| 50% | 6 |") >= 1

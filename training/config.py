@@ -48,6 +48,7 @@ class TrainConfig:
     mention_replacement_labels: list[str] = field(default_factory=lambda: ["PROJECT", "ORG", "LOC"])
     # >0: evaluate, keep and ship an exponential moving average of the weights (training/averaging.py)
     weight_average_decay: float = 0.0
+    score_raw_weights: bool = True  # with weight averaging: also score (and log) the raw weights on dev
 
     @classmethod
     def load(cls, path: str | Path | None, overrides: list[str] = ()) -> "TrainConfig":

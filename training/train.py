@@ -163,9 +163,11 @@ def train(config: TrainConfig, resume: bool = False) -> dict:
                 average.update(model)
         model.eval()
         record = {"epoch": epoch, "loss": round(float(np.mean(losses)), 4), "seconds": round(time.time() - started, 1)}
-        score, metrics, report = score_on_dev(model, vocab, device, dev_docs)
+        if not average or config.score_raw_weights:
+            score, metrics, report = score_on_dev(model, vocab, device, dev_docs)
         if average:  # the averaged weights are the ones chosen and shipped; the raw ones are logged
-            record.update({f"raw_{key}": value for key, value in metrics.items()})
+            if config.score_raw_weights:
+                record.update({f"raw_{key}": value for key, value in metrics.items()})
             with average.applied(model):
                 score, metrics, report = score_on_dev(model, vocab, device, dev_docs)
         record.update(metrics)
