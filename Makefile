@@ -11,7 +11,7 @@ ARTICLES ?= ../shared/articles ../shared/articles-more
 CORPUS ?= ../shared/corpus
 BENCH_ARGS ?=
 
-.PHONY: install demo test test-unit test-labelstudio train evaluate pretrain bench annotations-report clean
+.PHONY: install demo test test-unit test-labelstudio train evaluate pretrain dapt bench annotations-report consistency clean
 
 install: $(VENV)/.installed
 
@@ -42,6 +42,16 @@ evaluate: install
 
 pretrain: install
 	$(BIN)/python -m training.pretrain --corpus $(CORPUS)
+
+# domain-adaptive MLM on CPU: models/base continued on the gov/biz shard and the train articles (dev left out)
+dapt: install
+	$(BIN)/python -m training.pretrain --init models/base --shards 'p2_gov_biz*' \
+		$(foreach folder,$(ARTICLES),--articles $(folder)) --exclude-dev annotations/split.json \
+		--out runs/dapt/encoder --steps 900 --batch-size 32 --seq-len 128 --warmup 60 --lr 2e-4 \
+		--eval-every 300 --held-out-lines 500
+
+consistency: install
+	$(BIN)/python -m training.consistency --articles $(ARTICLES) --out annotations/CONSISTENCY.md
 
 annotations-report: install
 	$(BIN)/python -m training.annotation_report --articles $(ARTICLES)

@@ -200,6 +200,10 @@ def main(argv: list[str] | None = None) -> int:
                 else torch.autocast("cpu", enabled=False))
     generator = torch.Generator().manual_seed(args.seed)
     best, history, started = float("inf"), [], time.time()
+    if args.init:  # the starting point, on the same held-out lines, for comparison
+        held_loss, accuracy = held_out_scores(model, held_rows, vocab, device, args.batch_size, autocast)
+        history.append({"step": 0, "held_out_loss": round(held_loss, 4), "held_out_accuracy": round(accuracy, 4)})
+        print(json.dumps(history[-1]), flush=True)
     model.train()
     for step in tqdm(range(1, args.steps + 1), desc="pretrain", file=sys.stderr):
         rows = torch.from_numpy(train_rows[torch.randint(len(train_rows), (args.batch_size,), generator=generator).numpy()])
