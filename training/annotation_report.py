@@ -3,7 +3,8 @@
     python -m training.annotation_report [--articles ../shared/articles]
 
 Counts spans and relations per label and split; compares the first pass with each other
-pass (``annotations/third_pass``, ``annotations/second_pass``) on the articles both annotated:
+pass (``annotations/blind_pass``, ``annotations/third_pass``, ``annotations/second_pass``) on the
+articles both annotated:
 strict span F1 and relation F1 (both ends and the label must match), per label and overall.
 The first pass is the gold, except for articles whose gold was later changed by resolving the
 differences: their first-pass version is kept in ``annotations/first_pass`` and used instead,
@@ -73,7 +74,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="folders of article texts")
     parser.add_argument("--store", type=Path, default=Path("annotations/standoff"))
     parser.add_argument("--passes", type=Path, nargs="*",
-                        default=[Path("annotations/third_pass"), Path("annotations/second_pass")],
+                        default=[Path("annotations/blind_pass"), Path("annotations/third_pass"),
+                                 Path("annotations/second_pass")],
                         help="folders of other annotation passes to compare with the gold")
     parser.add_argument("--first-pass", type=Path, default=Path("annotations/first_pass"),
                         help="first-pass versions of gold articles changed by resolution")

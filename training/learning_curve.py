@@ -30,9 +30,10 @@ from .train import train
 METRICS = ("entity_f1", "PROJECT_f1", "LOC_f1", "relation_f1", "triple_f1")
 
 
-def train_fraction(config_path: Path, fraction: float, run_root: Path, first_stage: Path | None) -> tuple[Path, int]:
+def train_fraction(config_path: Path, fraction: float, run_root: Path, first_stage: Path | None,
+                   overrides: list[str] = ()) -> tuple[Path, int]:
     run_dir = run_root / f"{fraction:g}"
-    config = TrainConfig.load(config_path, [f"train_fraction={fraction}", f"run_dir={run_dir}",
+    config = TrainConfig.load(config_path, [*overrides, f"train_fraction={fraction}", f"run_dir={run_dir}",
                                             f"output_dir={run_dir / 'model'}"])
     if first_stage is not None:
         if run_dir.exists():
@@ -99,6 +100,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="an already trained model as the point of that fraction")
     parser.add_argument("--first-stage", type=Path, help="checkpoint written after the first stage, reused")
     parser.add_argument("--runs", type=Path, default=Path("runs/curve"))
+    parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+                        help="config overrides for the training runs (not for scoring)")
+    parser.add_argument("--no-score", action="store_true", help="train only; score later with --model")
     parser.add_argument("--out", type=Path, default=Path("runs/curve"))
     args = parser.parse_args(argv)
     config = TrainConfig.load(args.config)
@@ -108,7 +112,9 @@ def main(argv: list[str] | None = None) -> int:
         trained[float(fraction)] = (Path(folder), None)
     for fraction in args.fractions:
         if fraction not in trained:
-            trained[fraction] = train_fraction(args.config, fraction, args.runs, args.first_stage)
+            trained[fraction] = train_fraction(args.config, fraction, args.runs, args.first_stage, args.overrides)
+    if args.no_score:
+        return 0
     points = []
     for fraction, (folder, articles) in sorted(trained.items()):
         if articles is None:
