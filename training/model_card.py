@@ -42,6 +42,11 @@ def model_card(record: dict, name: str) -> str:
         "`EVALUATION.md` holds the dev evaluation written by `make evaluate`.",
         "",
         "Reproduce with `make train && make evaluate` from a checkout of the repository.",
+        "",
+        "On the CPU, `Extractor.from_pretrained` runs the linear layers in int8 by default (dynamic "
+        "quantization, about twice as fast; `quantize=False` keeps float32; a GPU runs bf16). "
+        "`EVALUATION.md` scores float32 and `int8/EVALUATION.md` the int8 variant "
+        "(`make evaluate` and `python -m training.evaluate --quantize`).",
     ]
     report = record.get("dev_report")
     if report:
