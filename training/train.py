@@ -134,7 +134,8 @@ def train(config: TrainConfig, resume: bool = False) -> dict:
         print(f"resumed after epoch {state['epoch']}", flush=True)
     elif config.auxiliary:
         state["auxiliary"] = train_auxiliary(model, vocab, config, device, autocast)
-        _save_checkpoint(run_dir / "checkpoint", model, vocab, optimizer, schedule, state)  # --resume skips it
+        for folder in ("checkpoint", "first-stage"):  # --resume skips the stage; first-stage/ stays for reuse
+            _save_checkpoint(run_dir / folder, model, vocab, optimizer, schedule, state)
     if state["epoch"] == 0:
         # the fine-tuning stage draws its dropout masks from a fresh seed, so that a run resumed from
         # the first stage's checkpoint trains exactly like one that ran the first stage itself
