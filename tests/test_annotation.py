@@ -60,7 +60,8 @@ def test_relation_with_wrong_types_is_refused(store_and_corpus):
 
 @pytest.mark.skipif(not SHARED_ARTICLES.is_dir(), reason="the article corpus is not beside the checkout")
 def test_every_committed_annotation_loads_against_the_corpus():
-    documents = load_store(REPO / "annotations" / "standoff", SHARED_ARTICLES)
+    documents = load_store(REPO / "annotations" / "standoff", [SHARED_ARTICLES, SHARED_ARTICLES.parent / "articles-more"])
+    assert len(documents) == len(list((REPO / "annotations" / "standoff").glob("*.json")))
     split = json.loads((REPO / "annotations" / "split.json").read_text(encoding="utf-8"))
     assert not set(split["train"]) & set(split["dev"])
     assert {d.id for d in documents} <= set(split["train"]) | set(split["dev"])
