@@ -26,6 +26,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from zhinvest.annotation import span_record
+
 ENTITY_LABELS = ("PROJECT", "MONEY", "DATE", "ORG", "LOC")
 RELATION_TAILS = {"投资额": "MONEY", "时间": "DATE", "投资方": "ORG", "地点": "LOC"}
 
@@ -130,8 +132,7 @@ def convert(text: str, draft: str, name: str) -> dict:
     return {
         "article": name,
         "sha256": hashlib.sha256(text.encode("utf-8")).hexdigest(),
-        "spans": [{"id": f"T{i + 1}", "label": s.label, "start": s.start, "end": s.end, "text": s.text}
-                  for i, s in enumerate(spans)],
+        "spans": [span_record(f"T{i + 1}", s.label, s.start, s.end, s.text) for i, s in enumerate(spans)],
         "relations": relations,
     }
 
@@ -143,7 +144,7 @@ def record_to_draft(text: str, record: dict) -> str:
     other span covers; otherwise its occurrences are picked explicitly.  A relation gets ``@k``
     picks when the closest-pair rule would join other mentions.
     """
-    spans = sorted(record["spans"], key=lambda s: s["start"])
+    spans = [{**s, "text": text[s["start"]:s["end"]]} for s in sorted(record["spans"], key=lambda s: s["start"])]
     covered = [None] * len(text)
     for index, span in enumerate(spans):
         for at in range(span["start"], span["end"]):
@@ -177,12 +178,13 @@ def record_to_draft(text: str, record: dict) -> str:
 def render(text: str, record: dict) -> str:
     """The article with ``【LABEL:text】`` marks and a numbered relation list, for review."""
     out, last = [], 0
-    for span in record["spans"]:
+    spans = [{**s, "text": text[s["start"]:s["end"]]} for s in record["spans"]]
+    for span in spans:
         out.append(text[last:span["start"]])
         out.append(f"【{span['id']} {span['label']}:{span['text']}】")
         last = span["end"]
     out.append(text[last:])
-    by_id = {s["id"]: s for s in record["spans"]}
+    by_id = {s["id"]: s for s in spans}
     rels = [f"  {r['label']}: {by_id[r['head']]['text']}({r['head']}) → {by_id[r['tail']]['text']}({r['tail']})"
             for r in record["relations"]]
     return "".join(out) + "\nRELATIONS\n" + "\n".join(rels)

@@ -96,16 +96,41 @@ def record_to_document(record: dict, text: str) -> AnnotatedDocument:
     if text_sha256(text) != record["sha256"]:
         raise AnnotationError(f"{name}: the article text does not match the annotation's sha256 "
                               "(the text changed since it was annotated)")
-    spans = tuple(GoldSpan(s["id"], s["label"], s["start"], s["end"], s["text"]) for s in record["spans"])
+    spans = tuple(GoldSpan(s["id"], s["label"], s["start"], s["end"], stored_surface(s, text, name))
+                  for s in record["spans"])
     relations = tuple(GoldRelation(r["label"], r["head"], r["tail"]) for r in record["relations"])
     return validate(AnnotatedDocument(name, text, spans, relations, record.get("doc_date")))
+
+
+#: longer span surfaces are stored as a hash only, so that records never carry long runs of article text
+MAX_STORED_SURFACE = 20
+
+
+def span_record(span_id: str, label: str, start: int, end: int, surface: str) -> dict:
+    """One span as stored: its surface text when short, else the SHA-256 of the surface."""
+    record = {"id": span_id, "label": label, "start": start, "end": end}
+    if len(surface) <= MAX_STORED_SURFACE:
+        record["text"] = surface
+    else:
+        record["text_sha256"] = text_sha256(surface)
+    return record
+
+
+def stored_surface(span: dict, text: str, name: str) -> str:
+    """The surface a stored span claims: its ``text``, or the article slice checked against ``text_sha256``."""
+    if "text" in span:
+        return span["text"]
+    surface = text[span["start"]:span["end"]]
+    if text_sha256(surface) != span.get("text_sha256"):
+        raise AnnotationError(f"{name}: span {span['id']} at {span['start']}:{span['end']} does not match its hash")
+    return surface
 
 
 def document_to_record(doc: AnnotatedDocument) -> dict:
     """The stand-off form of a document: everything but the text."""
     validate(doc)
     record = {"article": doc.id, "sha256": text_sha256(doc.text),
-              "spans": [{"id": s.id, "label": s.label, "start": s.start, "end": s.end, "text": s.text}
+              "spans": [span_record(s.id, s.label, s.start, s.end, s.text)
                         for s in sorted(doc.spans, key=lambda s: s.start)],
               "relations": [{"label": r.label, "head": r.head, "tail": r.tail} for r in doc.relations]}
     if doc.doc_date:
@@ -170,4 +195,4 @@ def _index_dates(index: Path) -> dict[str, str]:
 
 
 __all__ = ["AnnotatedDocument", "AnnotationError", "GoldRelation", "GoldSpan", "RELATION_TAIL",
-           "document_to_record", "load_store", "record_to_document", "save_document", "text_sha256", "validate"]
+           "document_to_record", "load_store", "span_record", "record_to_document", "save_document", "text_sha256", "validate"]
