@@ -181,3 +181,25 @@ def test_learning_curve_trains_each_share_and_scores_on_the_same_dev(tiny_setup,
     assert all(p["dev"]["all dev"]["articles"] == 1 for p in points)
     assert (out / "learning_curve.png").stat().st_size > 0
     assert (out / "learning_curve.md").read_text(encoding="utf-8").count("| 50% | 6 |") >= 1
+
+
+def test_word_features_train_save_and_reload(tiny_setup, recwarn):
+    """A model trained with word and place features records its segmenter and reloads to the same results."""
+    root, encoder_dir, articles, store = tiny_setup
+    doc = make_document("aux.txt", sentences=2, seed=7)
+    tags = ["O"] * len(doc.text)
+    places = root / "places_features.txt"
+    places.write_text("\n".join(f"{c} {t}" for c, t in zip(doc.text, tags)) + "\n", encoding="utf-8")
+    config = TrainConfig(base_encoder=str(encoder_dir), output_dir=str(root / "featured"), run_dir=str(root / "run_f"),
+                         store=str(store), split=str(root / "split.json"), articles=str(articles), epochs=2,
+                         batch_size=4, max_length=128, overlap=16, max_pair_distance=40, device="cpu",
+                         save_dtype="float32", features=True, auxiliary=[str(places)])
+    train(config)
+    saved = json.loads((root / "featured" / "config.json").read_text(encoding="utf-8"))["zhinvest"]["features"]
+    assert saved["segmenter"] == "jieba" and len(saved["dictionary_sha256"]) == 64
+    extractor = Extractor.from_pretrained(root / "featured", device="cpu", quantize=False)
+    assert extractor.model.feature_embedding.weight.abs().sum() > 0  # the features were trained
+    text = make_document("0001.txt", sentences=3, seed=1).text
+    first = extractor(text)
+    assert Extractor.from_pretrained(root / "featured", device="cpu", quantize=False)(text) == first
+    assert not [w for w in recwarn if "segmenter" in str(w.message)]

@@ -27,6 +27,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from zhinvest.features import CharFeaturizer, padded_batch
 from zhinvest.normalize import NormalizerConfig, normalize
 from zhinvest.schema import LabelSchema
 from zhinvest.vocab import CharVocab
@@ -50,6 +51,7 @@ class PartialSentence:
 class PartialWindow:
     ids: np.ndarray  # character ids, no special tokens
     allowed: np.ndarray  # bool [len(ids), number of tags]
+    features: np.ndarray | None = None  # [len(ids), CHANNELS] word and place features (zhinvest.features)
 
 
 def read_bio_sentences(path: Path) -> list[PartialSentence]:
@@ -121,9 +123,16 @@ def allowed_tags(sentence: PartialSentence, schema: LabelSchema) -> np.ndarray:
 
 
 def pack_windows(sentences: list[PartialSentence], vocab: CharVocab, schema: LabelSchema,
-                 max_chars: int, normalizer: NormalizerConfig = NormalizerConfig()) -> list[PartialWindow]:
-    """Normalize each sentence as the model would, then pack consecutive sentences into windows."""
-    windows, ids, allowed, size = [], [], [], 0
+                 max_chars: int, normalizer: NormalizerConfig = NormalizerConfig(),
+                 featurizer: CharFeaturizer | None = None) -> list[PartialWindow]:
+    """Normalize each sentence as the model would, then pack consecutive sentences into windows
+    (with their word features where a ``featurizer`` is given)."""
+    windows, ids, allowed, features, size = [], [], [], [], 0
+
+    def pack():
+        windows.append(PartialWindow(np.concatenate(ids), np.concatenate(allowed),
+                                     np.concatenate(features) if featurizer else None))
+
     for sentence in sentences:
         normalized = normalize(sentence.text, normalizer)
         if not normalized.text:
@@ -131,13 +140,15 @@ def pack_windows(sentences: list[PartialSentence], vocab: CharVocab, schema: Lab
         sentence_ids = vocab.encode(normalized.text)[:max_chars]
         sentence_allowed = allowed_tags(sentence, schema)[normalized.starts[:len(sentence_ids)]]
         if size + len(sentence_ids) > max_chars and ids:
-            windows.append(PartialWindow(np.concatenate(ids), np.concatenate(allowed)))
-            ids, allowed, size = [], [], 0
+            pack()
+            ids, allowed, features, size = [], [], [], 0
         ids.append(sentence_ids)
         allowed.append(sentence_allowed)
+        if featurizer:
+            features.append(featurizer(normalized.text)[:len(sentence_ids)])
         size += len(sentence_ids)
     if ids:
-        windows.append(PartialWindow(np.concatenate(ids), np.concatenate(allowed)))
+        pack()
     return windows
 
 
@@ -153,7 +164,10 @@ def collate_partial(batch: list[PartialWindow], pad_id: int, cls_id: int, sep_id
     input_ids = torch.from_numpy(ids)
     mask = (input_ids != pad_id).long()
     mask[:, 0] = 1
-    return {"input_ids": input_ids, "attention_mask": mask, "allowed": torch.from_numpy(allowed)}
+    batch_ = {"input_ids": input_ids, "attention_mask": mask, "allowed": torch.from_numpy(allowed)}
+    if batch[0].features is not None:
+        batch_["features"] = torch.from_numpy(padded_batch([w.features for w in batch], ids.shape[1]))
+    return batch_
 
 
 def partial_tag_loss(logits: torch.Tensor, allowed: torch.Tensor) -> torch.Tensor:

@@ -49,6 +49,8 @@ class TrainConfig:
     # >0: evaluate, keep and ship an exponential moving average of the weights (training/averaging.py)
     weight_average_decay: float = 0.0
     score_raw_weights: bool = True  # with weight averaging: also score (and log) the raw weights on dev
+    # per-character word (jieba) and place (gazetteer) features added to the character embeddings
+    features: bool = False
 
     @classmethod
     def load(cls, path: str | Path | None, overrides: list[str] = ()) -> "TrainConfig":

@@ -12,6 +12,7 @@ import numpy as np
 
 from zhinvest.annotation import AnnotatedDocument, load_store
 from zhinvest.decoding import spans_to_bio
+from zhinvest.features import CharFeaturizer
 from zhinvest.modeling import ModelSettings
 from zhinvest.normalize import normalize
 from zhinvest.relations import candidate_pairs
@@ -24,6 +25,7 @@ class WindowExample:
     ids: np.ndarray  # character ids, no special tokens
     tags: np.ndarray  # tag ids, same length
     pairs: tuple[tuple[int, int, int, int, int, int], ...]  # (hs, he, ts, te, relation, is_gold)
+    features: np.ndarray | None = None  # [len(ids), CHANNELS] word and place features (zhinvest.features)
 
 
 def dev_split_of(article: str, dev_percent: int = 20) -> str:
@@ -97,11 +99,14 @@ def to_normalized_spans(doc: AnnotatedDocument, starts: np.ndarray) -> dict[str,
     return result
 
 
-def document_windows(doc: AnnotatedDocument, vocab: CharVocab, settings: ModelSettings) -> list[WindowExample]:
+def document_windows(doc: AnnotatedDocument, vocab: CharVocab, settings: ModelSettings,
+                     featurizer: CharFeaturizer | None = None) -> list[WindowExample]:
+    """Training windows of one article, with word features where a ``featurizer`` is given."""
     normalized = normalize(doc.text, settings.normalizer)
     if not normalized.text.strip("\n"):
         return []
     ids = vocab.encode(normalized.text)
+    features = featurizer(normalized.text) if featurizer else None
     spans = to_normalized_spans(doc, normalized.starts)
     label_index = {label: k for k, label in enumerate(settings.schema.entity_labels)}
     relation_index = {label: k for k, label in enumerate(settings.schema.relation_labels)}
@@ -117,7 +122,8 @@ def document_windows(doc: AnnotatedDocument, vocab: CharVocab, settings: ModelSe
         for head, tail, relation in candidate_pairs(local, settings.schema, settings.max_pair_distance):
             is_gold = (whole[head][0], whole[tail][0], relation) in gold_pairs
             pairs.append((*local[head][:2], *local[tail][:2], relation, int(is_gold)))
-        examples.append(WindowExample(ids[window.start:window.end], tags, tuple(pairs)))
+        examples.append(WindowExample(ids[window.start:window.end], tags, tuple(pairs),
+                                      None if features is None else features[window.start:window.end]))
     return examples
 
 

@@ -25,6 +25,7 @@ import torch
 from tqdm.auto import tqdm
 
 from zhinvest.extractor import Extractor
+from zhinvest.features import CharFeaturizer, padded_batch
 from zhinvest.modeling import ModelSettings, ZhinvestModel, build_from_encoder
 from zhinvest.schema import DEFAULT_SCHEMA
 
@@ -54,14 +55,17 @@ def collate(batch: list[WindowExample], pad_id: int, cls_id: int, sep_id: int) -
     input_ids = torch.from_numpy(ids)
     mask = (input_ids != pad_id).long()
     mask[:, 0] = 1
-    return {"input_ids": input_ids, "attention_mask": mask, "tags": torch.from_numpy(tags),
-            "pairs": torch.tensor(pairs, dtype=torch.long).reshape(-1, 5),
-            "relation": torch.tensor(relation, dtype=torch.long), "gold": torch.tensor(gold, dtype=torch.float)}
+    collated = {"input_ids": input_ids, "attention_mask": mask, "tags": torch.from_numpy(tags),
+                "pairs": torch.tensor(pairs, dtype=torch.long).reshape(-1, 5),
+                "relation": torch.tensor(relation, dtype=torch.long), "gold": torch.tensor(gold, dtype=torch.float)}
+    if batch[0].features is not None:
+        collated["features"] = torch.from_numpy(padded_batch([w.features for w in batch], ids.shape[1]))
+    return collated
 
 
 def loss_of(model: ZhinvestModel, batch: dict[str, torch.Tensor], relation_weight: float,
             positive_weight: float = 1.0, crf_weight: float = 0.0) -> torch.Tensor:
-    hidden, logits = model(batch["input_ids"], batch["attention_mask"])
+    hidden, logits = model(batch["input_ids"], batch["attention_mask"], batch.get("features"))
     tag_loss = torch.nn.functional.cross_entropy(logits.float().flatten(0, 1), batch["tags"].flatten(),
                                                  ignore_index=-100)
     if crf_weight:
@@ -109,13 +113,15 @@ def train(config: TrainConfig, resume: bool = False) -> dict:
     train_docs = subsample(train_docs, config.train_fraction, config.max_train_docs, config.seed)
     if not train_docs:
         raise ValueError(f"no annotated training articles in {config.store}")
+    featurizer = CharFeaturizer() if config.features else None
     settings = ModelSettings(schema=DEFAULT_SCHEMA, max_length=config.max_length, overlap=config.overlap,
-                             max_pair_distance=config.max_pair_distance)
+                             max_pair_distance=config.max_pair_distance,
+                             features=featurizer.settings if featurizer else None)
     model, vocab = build_from_encoder(config.base_encoder, settings)
     model.to(device)
     train_settings = replace(settings, max_length=min(config.train_max_length, config.max_length))
-    windows = [w for doc in train_docs for w in document_windows(doc, vocab, train_settings)]
-    windows_of_epoch = epoch_windows(train_docs, windows, vocab, train_settings, config)
+    windows = [w for doc in train_docs for w in document_windows(doc, vocab, train_settings, featurizer)]
+    windows_of_epoch = epoch_windows(train_docs, windows, vocab, train_settings, config, featurizer)
     covered, total = relation_coverage(train_docs, settings)
     print(f"train: {len(train_docs)} articles, {len(windows)} windows, {covered}/{total} gold relations "
           f"within {settings.max_pair_distance} chars; dev: {len(dev_docs)} articles; device {device}", flush=True)
@@ -133,7 +139,7 @@ def train(config: TrainConfig, resume: bool = False) -> dict:
         state = _load_checkpoint(run_dir / "checkpoint", model, optimizer, schedule)
         print(f"resumed after epoch {state['epoch']}", flush=True)
     elif config.auxiliary:
-        state["auxiliary"] = train_auxiliary(model, vocab, config, device, autocast)
+        state["auxiliary"] = train_auxiliary(model, vocab, config, device, autocast, featurizer)
         for folder in ("checkpoint", "first-stage"):  # --resume skips the stage; first-stage/ stays for reuse
             _save_checkpoint(run_dir / folder, model, vocab, optimizer, schedule, state)
     if state["epoch"] == 0:
@@ -212,7 +218,8 @@ def score_on_dev(model: ZhinvestModel, vocab, device: torch.device, dev_docs) ->
     return (entity_f1 + triple_f1) / 2, metrics, report
 
 
-def epoch_windows(train_docs, windows: list[WindowExample], vocab, settings: ModelSettings, config: TrainConfig):
+def epoch_windows(train_docs, windows: list[WindowExample], vocab, settings: ModelSettings, config: TrainConfig,
+                  featurizer: CharFeaturizer | None = None):
     """``epoch → training windows``: always ``windows`` without mention replacement, else windows of
     articles with names swapped, drawn from a generator seeded by (seed, epoch) so resuming repeats them."""
     if config.mention_replacement <= 0:
@@ -222,7 +229,7 @@ def epoch_windows(train_docs, windows: list[WindowExample], vocab, settings: Mod
     def windows_of(epoch: int) -> list[WindowExample]:
         rng = random.Random(f"{config.seed}/{epoch}")
         documents = [replace_mentions(doc, pool, config.mention_replacement, rng) for doc in train_docs]
-        return [w for doc in documents for w in document_windows(doc, vocab, settings)]
+        return [w for doc in documents for w in document_windows(doc, vocab, settings, featurizer)]
     return windows_of
 
 
@@ -261,7 +268,8 @@ def make_optimizer(model: ZhinvestModel, config: TrainConfig, total_steps: int):
     return optimizer, schedule
 
 
-def train_auxiliary(model: ZhinvestModel, vocab, config: TrainConfig, device: torch.device, autocast) -> dict:
+def train_auxiliary(model: ZhinvestModel, vocab, config: TrainConfig, device: torch.device, autocast,
+                    featurizer: CharFeaturizer | None = None) -> dict:
     """First stage: tagging only, on the public NER sets in ``config.auxiliary`` with the partial-label loss."""
     sentences = []
     for path in config.auxiliary:
@@ -269,7 +277,7 @@ def train_auxiliary(model: ZhinvestModel, vocab, config: TrainConfig, device: to
         sentences += found[:config.auxiliary_max_sentences] if config.auxiliary_max_sentences else found
     random.Random(config.seed).shuffle(sentences)
     windows = pack_windows(sentences, vocab, model.settings.schema, min(config.train_max_length, config.max_length) - 2,
-                           model.settings.normalizer)
+                           model.settings.normalizer, featurizer)
     steps = math.ceil(len(windows) / config.batch_size) * config.auxiliary_epochs
     optimizer, schedule = make_optimizer(model, config, steps)
     print(f"auxiliary stage: {len(sentences)} sentences in {len(windows)} windows, "
@@ -283,7 +291,7 @@ def train_auxiliary(model: ZhinvestModel, vocab, config: TrainConfig, device: to
         for batch in device_batches(windows, order, config.batch_size, device, f"auxiliary {epoch}", losses,
                                     lambda chosen: collate_partial(chosen, vocab.pad_id, vocab.cls_id, vocab.sep_id)):
             with autocast:
-                _, logits = model(batch["input_ids"], batch["attention_mask"])
+                _, logits = model(batch["input_ids"], batch["attention_mask"], batch.get("features"))
             loss = partial_tag_loss(logits, batch["allowed"])
             losses.append(optimizer_step(model, optimizer, schedule, loss))
     record = {"sentences": len(sentences), "windows": len(windows), "epochs": config.auxiliary_epochs,

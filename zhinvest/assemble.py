@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .features import CharFeaturizer
 from .inference import PairFeatures, WindowInput, WindowOutput
 from .modeling import ModelSettings
 from .normalize import NormalizedText, normalize
@@ -27,9 +28,12 @@ class PreparedDocument:
     normalized: NormalizedText
     ids: np.ndarray
     windows: tuple[Window, ...]
+    features: np.ndarray | None = None  # [len(ids), CHANNELS] word and place features, if the model has them
 
     def window_inputs(self) -> list[WindowInput]:
-        return [WindowInput(self.ids[w.start:w.end]) for w in self.windows]
+        if self.features is None:
+            return [WindowInput(self.ids[w.start:w.end]) for w in self.windows]
+        return [WindowInput(self.ids[w.start:w.end], self.features[w.start:w.end]) for w in self.windows]
 
 
 @dataclass
@@ -42,11 +46,18 @@ class MergedDocument:
     vectors: dict[SpanKey, np.ndarray]  # each chosen span's vector, from the window where it is most central
 
 
-def prepare(raw: str, doc_date: dt.date | None, settings: ModelSettings, vocab: CharVocab) -> PreparedDocument:
+def prepare(raw: str, doc_date: dt.date | None, settings: ModelSettings, vocab: CharVocab,
+            featurizer: CharFeaturizer | None = None) -> PreparedDocument:
+    """Normalize, encode and plan windows; ``featurizer`` is required for a model with word features."""
     normalized = normalize(raw, settings.normalizer)
     has_content = normalized.text.strip("\n") != ""
     windows = plan_windows(normalized.text, settings.max_chars, settings.overlap) if has_content else []
-    return PreparedDocument(raw, doc_date, normalized, vocab.encode(normalized.text), tuple(windows))
+    features = None
+    if settings.features:
+        if featurizer is None:
+            raise ValueError("this model uses word features: pass a CharFeaturizer")
+        features = featurizer(normalized.text)
+    return PreparedDocument(raw, doc_date, normalized, vocab.encode(normalized.text), tuple(windows), features)
 
 
 def merge_windows(doc: PreparedDocument, outputs: list[WindowOutput], settings: ModelSettings) -> MergedDocument:

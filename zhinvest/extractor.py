@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import os
+import warnings
 from dataclasses import replace
 from pathlib import Path
 from typing import Iterable, Iterator, Sequence
@@ -13,6 +14,7 @@ import numpy as np
 import torch
 
 from .assemble import build_extraction, cross_window_pairs, merge_windows, prepare
+from .features import CharFeaturizer, FeatureSettings
 from .inference import PairFeatures, Predictor
 from .modeling import ZhinvestModel
 from .types import Extraction
@@ -35,6 +37,7 @@ class Extractor:
         self.vocab = vocab
         self.settings = model.settings
         self._predictor = Predictor(self.model, vocab, self.device)
+        self._featurizer = load_featurizer(model.settings.features) if model.settings.features else None
         self._sentence_end_ids = model.sentence_end_ids.cpu().numpy()
 
     @classmethod
@@ -77,7 +80,7 @@ class Extractor:
         windows_in_chunk = 0
         for position, text in enumerate(texts):
             document = prepare(check_text(text, position), parse_doc_date(next(dates, None)),
-                               self.settings, self.vocab)
+                               self.settings, self.vocab, self._featurizer)
             chunk.append(document)
             windows_in_chunk += len(document.windows)
             if windows_in_chunk >= window_budget:
@@ -111,10 +114,19 @@ class Extractor:
         return [build_extraction(doc, state, self.settings) for doc, state in zip(documents, merged)]
 
 
+def load_featurizer(recorded: FeatureSettings) -> CharFeaturizer:
+    """The featurizer for a model's features; warns where the installed segmenter, dictionary or
+    gazetteer differ from the ones the model was trained with (its features would shift)."""
+    featurizer = CharFeaturizer()
+    differences = recorded.differences(featurizer.settings)
+    if differences:
+        warnings.warn("the model's word features were computed with another segmenter setup: "
+                      + "; ".join(differences), RuntimeWarning, stacklevel=3)
+    return featurizer
+
+
 def quantize_linear_layers(model: ZhinvestModel) -> ZhinvestModel:
     """int8 dynamic quantization of every ``nn.Linear`` (weights int8, activations quantized on the fly)."""
-    import warnings
-
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)  # torch.ao's eager API is kept, if deprecated
         warnings.filterwarnings("ignore", message=".*quantize_per_tensor.*deprecated", category=UserWarning)

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
+from .features import padded_batch
 from .decoding import TaggedSpan, blocked_boundaries, boundary_tables, decode_bio, viterbi_bio
 from .modeling import ZhinvestModel
 from .relations import candidate_pairs
@@ -21,6 +22,7 @@ from .vocab import CharVocab
 @dataclass(frozen=True)
 class WindowInput:
     ids: np.ndarray
+    features: np.ndarray | None = None  # [len(ids), CHANNELS] for a model trained with word features
 
 
 @dataclass
@@ -100,6 +102,9 @@ class Predictor:
             ids[row, 0] = self.vocab.cls_id
             ids[row, 1:len(window.ids) + 1] = window.ids
             ids[row, len(window.ids) + 1] = self.vocab.sep_id
+        features = None
+        if self.settings.features:
+            features = torch.from_numpy(padded_batch([w.features for w in windows], ids.shape[1])).to(self.device)
         input_ids = torch.from_numpy(ids)
         mask = input_ids != self.vocab.pad_id
         mask[:, 0] = True
@@ -108,7 +113,7 @@ class Predictor:
         input_ids = input_ids.to(self.device, non_blocking=True)
         mask = mask.to(self.device, non_blocking=True).long()
         with self._autocast:
-            hidden, logits = self.model(input_ids, mask)
+            hidden, logits = self.model(input_ids, mask, features)
             log_probs = logits[:, 1:].float().log_softmax(-1)
         if self.settings.decoding == "viterbi":
             log_probs_np = log_probs.cpu().numpy()

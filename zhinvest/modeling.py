@@ -15,6 +15,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
+from .features import CHANNELS, FeatureSettings
 from .normalize import NormalizerConfig
 from .schema import LabelSchema
 from .vocab import CharVocab
@@ -40,6 +41,8 @@ class ModelSettings:
     boundary_rules: bool = True
     sentence_ends: str = "。！？；!?;\n"  # a relation feature counts these between a project and its tail
     max_sentence_crossings: int = 3
+    #: per-character word and place features (``zhinvest.features``); None: characters only
+    features: FeatureSettings | None = None
 
     def __post_init__(self):
         if self.decoding not in ("viterbi", "argmax"):
@@ -53,6 +56,7 @@ class ModelSettings:
         data = asdict(self)
         data["schema"] = self.schema.to_dict()
         data["normalizer"] = self.normalizer.to_dict()
+        data["features"] = self.features.to_dict() if self.features else None
         return {"format_version": FORMAT_VERSION, **data}
 
     @classmethod
@@ -67,6 +71,7 @@ class ModelSettings:
             raise ValueError(f"unknown model settings {sorted(unknown)}; allowed: {sorted(allowed)}")
         data["schema"] = LabelSchema.from_dict(data["schema"])
         data["normalizer"] = NormalizerConfig.from_dict(data.get("normalizer", {}))
+        data["features"] = FeatureSettings.from_dict(data["features"]) if data.get("features") else None
         return cls(**data)
 
 
@@ -98,6 +103,10 @@ class ZhinvestModel(nn.Module):
         schema = settings.schema
         self.dropout = nn.Dropout(encoder.config.hidden_dropout_prob)
         self.tagger = nn.Linear(hidden, len(schema.tags))
+        if settings.features:
+            # added to the character embeddings; zero rows leave the encoder as pretrained at the start
+            self.feature_embedding = nn.Embedding(settings.features.vocab_size, hidden, padding_idx=0)
+            nn.init.zeros_(self.feature_embedding.weight)
         # learned tag-transition scores for Viterbi decoding (a linear-chain CRF); zero = constraints only
         self.transitions = nn.Parameter(torch.zeros(len(schema.tags), len(schema.tags)))
         self.start_transitions = nn.Parameter(torch.zeros(len(schema.tags)))
@@ -108,9 +117,20 @@ class ZhinvestModel(nn.Module):
             nn.Linear(pair_input, hidden), nn.GELU(), nn.Dropout(encoder.config.hidden_dropout_prob),
             nn.Linear(hidden, len(schema.relation_labels)))
 
-    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """Hidden states ``[B, L, H]`` and tag logits ``[B, L, T]``."""
-        hidden = self.encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
+    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor, features: torch.Tensor | None = None
+                ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Hidden states ``[B, L, H]`` and tag logits ``[B, L, T]``; ``features`` ``[B, L, CHANNELS]``
+        (``zhinvest.features``) are required by a model trained with them and refused by one without."""
+        if (features is not None) != bool(self.settings.features):
+            raise ValueError("this model was trained with word features: pass features" if self.settings.features
+                             else "this model was trained without word features: features must be None")
+        if features is None:
+            hidden = self.encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
+        else:
+            if features.shape != (*input_ids.shape, CHANNELS):
+                raise ValueError(f"features must have shape {(*input_ids.shape, CHANNELS)}, not {tuple(features.shape)}")
+            embedded = self.encoder.embeddings.word_embeddings(input_ids) + self.feature_embedding(features).sum(-2)
+            hidden = self.encoder(inputs_embeds=embedded, attention_mask=attention_mask).last_hidden_state
         return hidden, self.tagger(self.dropout(hidden))
 
     def relation_logits(self, hidden: torch.Tensor, pairs: torch.Tensor, input_ids: torch.Tensor) -> torch.Tensor:

@@ -1,0 +1,165 @@
+"""Per-character word and place features: what a segmenter's dictionary and a gazetteer know.
+
+The encoder reads one character per token and has no idea where words end or which strings are
+places.  A model trained with features also receives, for every character, two ids (0: none):
+
+* **word**: the character's position in its word as the segmenter (jieba, dictionary from its
+  wheel) cuts the text, ``B``/``M``/``E``/``S``, crossed with the word's class in the dictionary:
+  place (``ns``), organisation (``nt``), person (``nr``), other proper noun (``nz``), number or
+  time (``m``, ``t``, ``q``), any other dictionary word, or a word the dictionary lacks;
+* **place**: the position in the longest match of a division name from ``places.tsv`` (province,
+  city, county or township, with short forms such as 中山 for 中山市), crossed with its level.
+
+Both index one embedding table (place ids follow word ids) whose rows are added to the character
+embeddings.  Features are computed once per document on the normalized text, so they follow the
+same offsets as the character ids: Traditional script and pinyin readings never shift them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+
+POSITIONS = "BMES"
+WORD_CLASSES = ("ns", "nt", "nr", "nz", "number", "word", "unknown")
+PLACE_LEVELS = ("province", "city", "county", "township")
+PLACE_OFFSET = 1 + len(WORD_CLASSES) * len(POSITIONS)
+FEATURE_VOCAB_SIZE = PLACE_OFFSET + len(PLACE_LEVELS) * len(POSITIONS)
+CHANNELS = 2  # word, place
+GAZETTEER = Path(__file__).resolve().parent / "places.tsv"
+
+_CLASS_OF_TAG = {"ns": "ns", "nt": "nt", "nr": "nr", "nrt": "nr", "nrfg": "nr", "nz": "nz",
+                 "m": "number", "mq": "number", "q": "number", "t": "number"}
+
+
+@dataclass(frozen=True)
+class FeatureSettings:
+    """What a model's features were computed with; stored in its config.json."""
+
+    segmenter: str = "jieba"
+    segmenter_version: str = ""
+    dictionary_sha256: str = ""
+    gazetteer_sha256: str = ""
+    vocab_size: int = FEATURE_VOCAB_SIZE
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "FeatureSettings":
+        unknown = set(data) - set(cls.__dataclass_fields__)
+        if unknown:
+            raise ValueError(f"unknown feature settings {sorted(unknown)}; allowed: {sorted(cls.__dataclass_fields__)}")
+        return cls(**data)
+
+    def differences(self, other: "FeatureSettings") -> list[str]:
+        """Human-readable fields where ``other`` differs from these settings."""
+        return [f"{name} {getattr(self, name)!r} (model) vs {getattr(other, name)!r} (installed)"
+                for name in self.__dataclass_fields__ if getattr(self, name) != getattr(other, name)]
+
+
+class CharFeaturizer:
+    """Computes the ``[len(text), CHANNELS]`` feature ids of a (normalized) text.
+
+    ``dictionary`` defaults to the segmenter's own dictionary, ``gazetteer`` to the ``places.tsv``
+    shipped with zhinvest; a missing file is a ``FileNotFoundError`` naming it.
+    """
+
+    def __init__(self, dictionary: str | Path | None = None, gazetteer: str | Path | None = None):
+        try:
+            import jieba
+        except ImportError:
+            raise ImportError("this model uses word features, which need the jieba segmenter: "
+                              "pip install 'jieba>=0.42.1'") from None
+        self._dictionary = Path(dictionary) if dictionary else Path(jieba.__file__).parent / "dict.txt"
+        self._gazetteer = Path(gazetteer) if gazetteer else GAZETTEER
+        for kind, path in (("segmenter dictionary", self._dictionary), ("place gazetteer", self._gazetteer)):
+            if not path.is_file():
+                raise FileNotFoundError(f"the {kind} {path} is missing: reinstall zhinvest and jieba, "
+                                        "or pass an existing file")
+        jieba.setLogLevel(logging.WARNING)
+        self._tokenizer = jieba.Tokenizer(dictionary=str(self._dictionary))
+        self._tokenizer.initialize()
+        self._word_class = _read_word_classes(self._dictionary)
+        self._places = _read_gazetteer(self._gazetteer)
+        self._lengths_by_first: dict[str, list[int]] = {}
+        for name in self._places:
+            self._lengths_by_first.setdefault(name[0], []).append(len(name))
+        self._lengths_by_first = {ch: sorted(set(ls), reverse=True) for ch, ls in self._lengths_by_first.items()}
+        self.settings = FeatureSettings(segmenter="jieba", segmenter_version=jieba.__version__,
+                                        dictionary_sha256=_sha256(self._dictionary),
+                                        gazetteer_sha256=_sha256(self._gazetteer))
+
+    def __call__(self, text: str) -> np.ndarray:
+        features = np.zeros((len(text), CHANNELS), dtype=np.int64)
+        features[:, 0] = self.word_ids(text)
+        features[:, 1] = self.place_ids(text)
+        return features
+
+    def word_ids(self, text: str) -> np.ndarray:
+        ids: list[int] = []
+        for word in self._tokenizer.cut(text, HMM=True):
+            if word.isspace():
+                ids += [0] * len(word)
+            else:
+                first = 1 + WORD_CLASSES.index(self._word_class.get(word, "unknown")) * len(POSITIONS)
+                ids += [first + p for p in _positions(len(word))]
+        return np.array(ids, dtype=np.int64)
+
+    def place_ids(self, text: str) -> np.ndarray:
+        """Left-to-right longest matches of gazetteer names."""
+        ids = [0] * len(text)
+        position = 0
+        while position < len(text):
+            for length in self._lengths_by_first.get(text[position], ()):
+                level = self._places.get(text[position:position + length])
+                if level is not None:
+                    first = PLACE_OFFSET + level * len(POSITIONS)
+                    ids[position:position + length] = [first + p for p in _positions(length)]
+                    position += length
+                    break
+            else:
+                position += 1
+        return np.array(ids, dtype=np.int64)
+
+
+def padded_batch(features: list[np.ndarray], width: int) -> np.ndarray:
+    """``[len(features), width, CHANNELS]`` ids for windows laid out as ``[CLS] chars [SEP] pad…``:
+    each window's features from position 1, zeros (no feature) for the special tokens and padding."""
+    batch = np.zeros((len(features), width, CHANNELS), dtype=np.int64)
+    for row, window in enumerate(features):
+        batch[row, 1:len(window) + 1] = window
+    return batch
+
+
+def _positions(length: int) -> list[int]:
+    """0-based B/M/E/S indices of the characters of a word of ``length`` characters."""
+    return [3] if length == 1 else [0] + [1] * (length - 2) + [2]
+
+
+def _read_word_classes(path: Path) -> dict[str, str]:
+    """word → class, from a jieba dictionary (``word frequency tag`` lines)."""
+    classes = {}
+    with path.open(encoding="utf-8") as lines:
+        for line in lines:
+            fields = line.split()
+            if fields:
+                classes[fields[0]] = _CLASS_OF_TAG.get(fields[2], "word") if len(fields) > 2 else "word"
+    return classes
+
+
+def _read_gazetteer(path: Path) -> dict[str, int]:
+    places = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line and not line.startswith("#"):
+            name, level = line.split("\t")
+            places[name] = PLACE_LEVELS.index(level)
+    return places
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
