@@ -116,7 +116,7 @@ class CharFeaturizer:
         position = 0
         while position < len(text):
             for length in self._lengths_by_first.get(text[position], ()):
-                level = self._places.get(text[position:position + length])
+                level = self._places.get(text[position:position + length]) if position + length <= len(text) else None
                 if level is not None:
                     first = PLACE_OFFSET + level * len(POSITIONS)
                     ids[position:position + length] = [first + p for p in _positions(length)]
