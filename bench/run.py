@@ -24,6 +24,7 @@ import time
 from pathlib import Path
 
 METHODS = ("zhinvest", "hf_pipeline", "raw_forward", "zhinvest_argmax", "zhinvest_int8")
+FEATURES = "word_features"  # segmentation + gazetteer alone, for models that use them
 
 
 def load_texts(articles: Path, repeat: int) -> list[str]:
@@ -56,6 +57,8 @@ def run_method(method: str, model: Path, texts: list[str], device: str, batch_si
         started = time.perf_counter()
         count = len(pipe(texts, batch_size=batch_size))
         synchronize()
+    elif method == FEATURES:
+        count, started = word_features(texts)
     else:
         count, started = raw_forward(model, texts, device, batch_size, synchronize)
     seconds = time.perf_counter() - started
@@ -90,6 +93,24 @@ def hf_pipeline(model: Path, device: str):
                     aggregation_strategy="simple", device=device, stride=64)
 
 
+def word_features(texts: list[str]):
+    """What a featured model adds on the CPU: each (normalized) text segmented and matched against the gazetteer."""
+    from zhinvest.features import CharFeaturizer
+    from zhinvest.normalize import normalize
+
+    featurizer = CharFeaturizer()
+    normalized = [normalize(text).text for text in texts]
+    featurizer(normalized[0])
+    started = time.perf_counter()
+    for text in normalized:
+        featurizer(text)
+    return len(texts), started
+
+
+def uses_features(model: Path) -> bool:
+    return bool(json.loads((model / "config.json").read_text(encoding="utf-8"))["zhinvest"].get("features"))
+
+
 def raw_forward(model: Path, texts: list[str], device: str, batch_size: int, synchronize):
     """The encoder alone over the texts' characters packed into full windows: no padding, no decoding."""
     import torch
@@ -121,7 +142,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=1, help="pass over the articles this many times")
     parser.add_argument("--batch-size", type=int, default=16)
     parser.add_argument("--rounds", type=int, default=3, help="interleaved runs of every method; median kept")
-    parser.add_argument("--method", choices=METHODS, help=argparse.SUPPRESS)  # one method, in a subprocess
+    parser.add_argument("--method", choices=METHODS + (FEATURES,), help=argparse.SUPPRESS)  # one method, in a subprocess
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args(argv)
     if args.rounds < 1:
@@ -131,7 +152,7 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(run_method(args.method, args.model, texts, args.device, args.batch_size)))
         return 0
 
-    methods = METHODS if args.device == "cpu" else METHODS[:4]
+    methods = list(METHODS if args.device == "cpu" else METHODS[:4]) + ([FEATURES] if uses_features(args.model) else [])
     runs: dict[str, list[dict]] = {method: [] for method in methods}
     for round_number in range(1, args.rounds + 1):
         for method in methods:
@@ -151,6 +172,11 @@ def main(argv: list[str] | None = None) -> int:
     summary["ratio_argmax_vs_viterbi"] = round(results["zhinvest_argmax"]["chars_per_s"] / a, 2)
     if "zhinvest_int8" in results:
         summary["ratio_int8_vs_zhinvest"] = round(results["zhinvest_int8"]["chars_per_s"] / a, 2)
+    if FEATURES in results:  # share of zhinvest's (and int8's) time spent computing the word features
+        summary["feature_share_of_zhinvest"] = round(a / results[FEATURES]["chars_per_s"], 3)
+        if "zhinvest_int8" in results:
+            summary["feature_share_of_int8"] = round(results["zhinvest_int8"]["chars_per_s"]
+                                                     / results[FEATURES]["chars_per_s"], 3)
     out = args.out or Path("bench/results") / f"{args.device}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(summary, indent=1) + "\n", encoding="utf-8")
@@ -187,6 +213,11 @@ def table(summary: dict) -> str:
         rows.append(f"argmax decoding / Viterbi decoding: {summary['ratio_argmax_vs_viterbi']}x")
     if "ratio_int8_vs_zhinvest" in summary:
         rows.append(f"int8 (CPU) / zhinvest float32: {summary['ratio_int8_vs_zhinvest']}x")
+    if "feature_share_of_zhinvest" in summary:
+        share = f"word features (segmenter + gazetteer): {summary['feature_share_of_zhinvest']:.1%} of zhinvest's time"
+        if "feature_share_of_int8" in summary:
+            share += f", {summary['feature_share_of_int8']:.1%} of int8's"
+        rows.append(share)
     return "\n".join(rows)
 
 
