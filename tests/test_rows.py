@@ -67,3 +67,18 @@ def test_csv_cells_never_hold_empty_list_items(capsys, tmp_path, tiny_model_dir)
             items = cell.split(LIST_SEPARATOR) if cell else []
             assert all(item.strip() for item in items), row
             assert not READING.search(cell), row  # no pinyin readings left in display cells
+
+
+def test_a_place_named_twice_fills_its_cell_once():
+    text = "產業園項目落戶青川市，青川市總投資5億元，另5億元"
+    surfaces = [("PROJECT", "產業園項目", 0), ("LOC", "青川市", 0), ("LOC", "青川市", 8), ("MONEY", "5億元", 0),
+                ("MONEY", "5億元", 19)]
+    entities = []
+    for label, surface, after in surfaces:
+        start = text.index(surface, after)
+        entities.append(Entity(label, surface, start, start + len(surface), 0.9))
+    entities = tuple(entities)
+    relations = tuple(Relation(label, 0, tail) for label, tail in (("地点", 1), ("地点", 2), ("投资额", 3), ("投资额", 4)))
+    [row] = project_rows(Extraction(text, None, entities, relations, tuple(group_projects(entities, relations))))
+    assert row.locations == ("青川市",)
+    assert row.amounts == ("5億元", "5億元")  # two tranches stay two items

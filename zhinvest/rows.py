@@ -15,7 +15,9 @@ class ProjectRow:
     """One project as cells. Each field lists display names (or formatted values) in text order.
 
     ``amount_values`` and ``date_values`` hold the values that could be resolved; a date such as
-    ``近日`` without a calendar anchor appears in ``dates`` only, never as an empty item.
+    ``近日`` without a calendar anchor appears in ``dates`` only, never as an empty item. Investors and
+    locations list each display name once (an article often names the same place twice); amounts and
+    dates keep every mention, since two equal amounts can be two tranches.
     """
 
     project: str
@@ -39,15 +41,15 @@ def project_rows(extraction: Extraction, simplified: bool = False) -> list[Proje
     """The projects of ``extraction`` as rows; ``simplified`` converts names to Simplified script."""
     entities = extraction.entities
 
-    def names(indices) -> tuple[str, ...]:
-        shown = (display_name(entities[i].text, simplified) for i in indices)
-        return tuple(name for name in shown if name)
+    def names(indices, once: bool = False) -> tuple[str, ...]:
+        shown = [name for name in (display_name(entities[i].text, simplified) for i in indices) if name]
+        return tuple(dict.fromkeys(shown)) if once else tuple(shown)
 
     def values(indices) -> tuple[str, ...]:
         return tuple(text for text in (format_value(entities[i].value) for i in indices) if text)
 
     return [ProjectRow(display_name(p.name, simplified), names(p.amounts), values(p.amounts), names(p.dates),
-                       values(p.dates), names(p.investors), names(p.locations))
+                       values(p.dates), names(p.investors, once=True), names(p.locations, once=True))
             for p in extraction.projects]
 
 
