@@ -31,6 +31,11 @@ def model_card(record: dict, name: str) -> str:
         f"torch {record['torch']}",
         "- settings: " + ", ".join(f"{k}={config[k]}" for k in _KEPT_SETTINGS if k in config),
     ]
+    if config.get("features"):
+        lines.append("- word features: per character, the position and dictionary class of its jieba word and "
+                     "its place in the division gazetteer (`zhinvest/places.tsv`), added to the character "
+                     "embeddings; `config.json` records the segmenter version and the dictionary and gazetteer "
+                     "hashes (loading with others warns)")
     auxiliary = record.get("auxiliary")
     if auxiliary:
         sets = ", ".join(f"`{Path(p).parent.name}/{Path(p).name}`" for p in config.get("auxiliary", []))
