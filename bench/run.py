@@ -108,7 +108,9 @@ def word_features(texts: list[str]):
 
 
 def uses_features(model: Path) -> bool:
-    return bool(json.loads((model / "config.json").read_text(encoding="utf-8"))["zhinvest"].get("features"))
+    from zhinvest.modeling import read_settings
+
+    return read_settings(model).features is not None
 
 
 def raw_forward(model: Path, texts: list[str], device: str, batch_size: int, synchronize):

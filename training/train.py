@@ -171,12 +171,12 @@ def train(config: TrainConfig, resume: bool = False) -> dict:
         model.eval()
         record = {"epoch": epoch, "loss": round(float(np.mean(losses)), 4), "seconds": round(time.time() - started, 1)}
         if not average or config.score_raw_weights:
-            score, metrics, report = score_on_dev(model, vocab, device, dev_docs)
+            score, metrics, report = score_on_dev(model, vocab, device, dev_docs, featurizer)
         if average:  # the averaged weights are the ones chosen and shipped; the raw ones are logged
             if config.score_raw_weights:
                 record.update({f"raw_{key}": value for key, value in metrics.items()})
             with average.applied(model):
-                score, metrics, report = score_on_dev(model, vocab, device, dev_docs)
+                score, metrics, report = score_on_dev(model, vocab, device, dev_docs, featurizer)
         record.update(metrics)
         state["history"].append(record)
         print(json.dumps(record), flush=True)
@@ -207,11 +207,12 @@ def train(config: TrainConfig, resume: bool = False) -> dict:
     return record
 
 
-def score_on_dev(model: ZhinvestModel, vocab, device: torch.device, dev_docs) -> tuple[float, dict, object]:
+def score_on_dev(model: ZhinvestModel, vocab, device: torch.device, dev_docs,
+                 featurizer: CharFeaturizer | None = None) -> tuple[float, dict, object]:
     """(selection score: mean of entity micro-F1 and triple F1, rounded metrics, full report or None)."""
     if not dev_docs:
         return 0.0, {"dev_entity_f1": 0.0, "dev_relation_f1": 0.0, "dev_triple_f1": 0.0}, None
-    report = evaluate_model(Extractor(model, vocab, device), dev_docs)
+    report = evaluate_model(Extractor(model, vocab, device, featurizer), dev_docs)
     entity_f1, triple_f1 = report.entities["micro"].f1, report.triples.f1
     metrics = {"dev_entity_f1": round(entity_f1, 4), "dev_relation_f1": round(report.relations["micro"].f1, 4),
                "dev_triple_f1": round(triple_f1, 4)}

@@ -31,13 +31,17 @@ class Extractor:
     >>> extractor("总投资20亿元的智慧物流科技港项目今日动工", doc_date="2021-03-09")  # doctest: +SKIP
     """
 
-    def __init__(self, model: ZhinvestModel, vocab: CharVocab, device: str | torch.device | None = None):
+    def __init__(self, model: ZhinvestModel, vocab: CharVocab, device: str | torch.device | None = None,
+                 featurizer: CharFeaturizer | None = None):
+        """``featurizer`` reuses one already loaded for a model with word features (training does)."""
         self.device = resolve_device(device)
         self.model = model.to(self.device).eval()
         self.vocab = vocab
         self.settings = model.settings
         self._predictor = Predictor(self.model, vocab, self.device)
-        self._featurizer = load_featurizer(model.settings.features) if model.settings.features else None
+        self._featurizer = None
+        if model.settings.features:
+            self._featurizer = featurizer or load_featurizer(model.settings.features)
         self._sentence_end_ids = model.sentence_end_ids.cpu().numpy()
 
     @classmethod

@@ -84,15 +84,16 @@ class CharFeaturizer:
         jieba.setLogLevel(logging.WARNING)
         self._tokenizer = jieba.Tokenizer(dictionary=str(self._dictionary))
         self._tokenizer.initialize()
-        self._word_class = _read_word_classes(self._dictionary)
-        self._places = _read_gazetteer(self._gazetteer)
+        dictionary_bytes, gazetteer_bytes = self._dictionary.read_bytes(), self._gazetteer.read_bytes()
+        self._word_class = _word_classes(dictionary_bytes.decode("utf-8"))
+        self._places = _places(gazetteer_bytes.decode("utf-8"))
         self._lengths_by_first: dict[str, list[int]] = {}
         for name in self._places:
             self._lengths_by_first.setdefault(name[0], []).append(len(name))
         self._lengths_by_first = {ch: sorted(set(ls), reverse=True) for ch, ls in self._lengths_by_first.items()}
         self.settings = FeatureSettings(segmenter="jieba", segmenter_version=jieba.__version__,
-                                        dictionary_sha256=_sha256(self._dictionary),
-                                        gazetteer_sha256=_sha256(self._gazetteer))
+                                        dictionary_sha256=hashlib.sha256(dictionary_bytes).hexdigest(),
+                                        gazetteer_sha256=hashlib.sha256(gazetteer_bytes).hexdigest())
 
     def __call__(self, text: str) -> np.ndarray:
         features = np.zeros((len(text), CHANNELS), dtype=np.int64)
@@ -141,25 +142,21 @@ def _positions(length: int) -> list[int]:
     return [3] if length == 1 else [0] + [1] * (length - 2) + [2]
 
 
-def _read_word_classes(path: Path) -> dict[str, str]:
+def _word_classes(dictionary: str) -> dict[str, str]:
     """word → class, from a jieba dictionary (``word frequency tag`` lines)."""
     classes = {}
-    with path.open(encoding="utf-8") as lines:
-        for line in lines:
-            fields = line.split()
-            if fields:
-                classes[fields[0]] = _CLASS_OF_TAG.get(fields[2], "word") if len(fields) > 2 else "word"
+    for line in dictionary.splitlines():
+        fields = line.split()
+        if fields:
+            classes[fields[0]] = _CLASS_OF_TAG.get(fields[2], "word") if len(fields) > 2 else "word"
     return classes
 
 
-def _read_gazetteer(path: Path) -> dict[str, int]:
+def _places(gazetteer: str) -> dict[str, int]:
+    """name → index of its level in ``PLACE_LEVELS``, from ``places.tsv`` (``name<TAB>level`` lines)."""
     places = {}
-    for line in path.read_text(encoding="utf-8").splitlines():
+    for line in gazetteer.splitlines():
         if line and not line.startswith("#"):
             name, level = line.split("\t")
             places[name] = PLACE_LEVELS.index(level)
     return places
-
-
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()

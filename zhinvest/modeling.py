@@ -197,12 +197,7 @@ class ZhinvestModel(nn.Module):
         missing = [name for name in REQUIRED_FILES if not (folder / name).is_file()]
         if missing:
             raise FileNotFoundError(f"{folder} is not a zhinvest model folder: missing {', '.join(missing)}")
-        config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
-        if "zhinvest" not in config:
-            raise ValueError(f"{folder}/config.json has no 'zhinvest' section: it is a plain encoder, not a "
-                             "zhinvest model; fine-tune it first (make train BASE=...)")
-        settings = ModelSettings.from_dict(config.pop("zhinvest"))
-        _check_schema(settings.schema)
+        config, settings = _read_config(folder)
         config.pop("architectures", None)
         config.pop("dtype", None)
         vocab = CharVocab.from_file(folder / "vocab.txt")
@@ -227,6 +222,22 @@ class ZhinvestModel(nn.Module):
             raise ValueError(f"{folder}: vocab.txt has {len(vocab)} tokens but the encoder expects "
                              f"{encoder.config.vocab_size}")
         return model.eval(), vocab
+
+
+def read_settings(folder: str | Path) -> ModelSettings:
+    """A model folder's ``ModelSettings`` without loading its weights."""
+    return _read_config(Path(folder))[1]
+
+
+def _read_config(folder: Path) -> tuple[dict, ModelSettings]:
+    """(the BERT config, the zhinvest settings) of a model folder's ``config.json``."""
+    config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
+    if "zhinvest" not in config:
+        raise ValueError(f"{folder}/config.json has no 'zhinvest' section: it is a plain encoder, not a "
+                         "zhinvest model; fine-tune it first (make train BASE=...)")
+    settings = ModelSettings.from_dict(config.pop("zhinvest"))
+    _check_schema(settings.schema)
+    return config, settings
 
 
 def _check_schema(schema: LabelSchema) -> None:
