@@ -43,7 +43,7 @@ evaluate: install
 pretrain: install
 	$(BIN)/python -m training.pretrain --corpus $(CORPUS)
 
-# domain-adaptive MLM on CPU (~30 min on 2 cores): models/base continued on the gov/biz shard and the
+# domain-adaptive MLM on CPU (~13 min on 2 cores): models/base continued on the gov/biz shard and the
 # train articles (dev left out); fine-tune on it with: make train CONFIG=... or --set base_encoder=runs/dapt/encoder
 DAPT_STEPS ?= 300
 dapt: install
