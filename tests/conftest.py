@@ -23,7 +23,7 @@ def build_tiny_model(seed: int = 0, settings: ModelSettings | None = None) -> tu
     config = BertConfig(vocab_size=len(tokens), hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
                         intermediate_size=64, max_position_embeddings=128)
     vocab = CharVocab(tokens)
-    settings = settings or ModelSettings(max_length=128, overlap=16, max_pair_distance=40)
+    settings = settings or ModelSettings(max_length=128, overlap=16, max_pair_distance=40, pair_counts=True)
     model = ZhinvestModel(BertModel(config, add_pooling_layer=False), settings, sentence_end_ids(vocab, settings))
     with torch.no_grad():  # make the random tagger emit spans and relations often enough to exercise decoding
         model.tagger.bias.copy_(torch.linspace(-0.5, 0.5, model.tagger.bias.numel()))

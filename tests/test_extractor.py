@@ -16,7 +16,7 @@ from zhinvest.assemble import cross_window_pairs, merge_windows, prepare
 from zhinvest.decoding import TaggedSpan
 from zhinvest.inference import WindowOutput
 from zhinvest.modeling import ModelSettings
-from zhinvest.relations import candidate_pairs
+from zhinvest.relations import candidate_pairs, pair_counts
 
 ARTICLE = ("中山市火炬開發區與抖音集團簽約，總投資超64億元的智慧物流科技港項目今日動工。\r\n"
            "西區(qū)新能源汽车零部件制造基地落户中山，总投资20亿元。😀𠮷\x07")
@@ -178,7 +178,7 @@ def test_pairs_split_across_windows_are_scored_from_span_vectors(tiny_extractor)
     """A project and an amount in one long sentence, in no common window: their span vectors,
     taken from different windows, are scored exactly as a window would score them."""
     text = "中" * 20 + "项目" + "中" * 28 + "亿元" + "山" * 40
-    settings_ = ModelSettings(max_length=40, overlap=4, max_pair_distance=35)
+    settings_ = ModelSettings(max_length=40, overlap=4, max_pair_distance=35, pair_counts=True)
     doc = prepare(text, None, settings_, tiny_extractor.vocab)
     assert not any(w.contains(20, 52) for w in doc.windows)
     outputs = []
@@ -190,11 +190,11 @@ def test_pairs_split_across_windows_are_scored_from_span_vectors(tiny_extractor)
                 vectors.append(np.full(64, fill + w.start, dtype=np.float32))  # which window it came from
         outputs.append(WindowOutput(spans=spans, span_vectors=np.array(vectors).reshape(len(spans), 64)))
     merged = merge_windows(doc, outputs, settings_)
-    assert merged.missing == [((20, 22, "PROJECT"), (50, 52, "MONEY"), 0)]
+    assert merged.missing == [((20, 22, "PROJECT"), (50, 52, "MONEY"), 0, (0, 0, 0))]
     pairs, features = cross_window_pairs(doc, merged, np.array([tiny_extractor.vocab.encode("。")[0]]))
     assert pairs == [((20, 22, "PROJECT"), (50, 52, "MONEY"))]
     assert features.distance.tolist() == [30] and features.crossings.tolist() == [0]
-    assert features.relation.tolist() == [0]
+    assert features.relation.tolist() == [0] and features.counts.tolist() == [[0, 0, 0]]
     # each span's vector comes from the window where it is most central
     for row, (start, end), fill in ((features.head, (20, 22), 1.0), (features.tail, (50, 52), 2.0)):
         best = max((w for w in doc.windows if w.contains(start, end)), key=lambda w: w.centrality((start + end) / 2))
@@ -216,13 +216,67 @@ def test_cross_window_scores_equal_in_window_scores(tiny_extractor):
                                            torch.tensor([key[1] + 1]))[0].numpy()
                    for key in (project, money, date)}
         rows = torch.tensor([[0, project[0] + 1, project[1] + 1, tail[0] + 1, tail[1] + 1] for tail in (money, date)])
-        expected = torch.sigmoid(model.relation_logits(hidden, rows, ids))[[0, 1], [0, 1]].numpy()
-    merged = MergedDocument(spans=[], pair_scores={}, missing=[(project, money, 0), (project, date, 1)],
-                            vectors=vectors)
+        counts = torch.tensor([[0, 0, 0], [0, 1, 1]])  # as if a DATE and a PROJECT lay between the project and the date
+        expected = torch.sigmoid(model.relation_logits(hidden, rows, ids, counts))[[0, 1], [0, 1]].numpy()
+    merged = MergedDocument(spans=[], pair_scores={}, vectors=vectors,
+                            missing=[(project, money, 0, (0, 0, 0)), (project, date, 1, (0, 1, 1))])
     pairs, features = cross_window_pairs(doc, merged, model.sentence_end_ids.numpy())
     assert pairs == [(project, money), (project, date)]
-    assert features.crossings.tolist() == [1, 2]
+    assert features.crossings.tolist() == [1, 2] and features.counts.tolist() == [[0, 0, 0], [0, 1, 1]]
     np.testing.assert_allclose(tiny_extractor._predictor.score_pairs(features), expected, rtol=1e-5, atol=1e-6)
+
+
+def test_pair_counts_see_projects_and_same_label_spans_around_a_pair():
+    spans = [(0, 4, "PROJECT"), (5, 7, "LOC"), (8, 12, "PROJECT"), (13, 15, "LOC"), (16, 18, "DATE"), (19, 21, "LOC")]
+    pairs = [(0, 1), (0, 3), (2, 1), (0, 5), (0, 4)]
+    assert pair_counts(spans, pairs).tolist() == [
+        [0, 0, 0],  # adjacent: nothing between, no project nearer
+        [1, 1, 1],  # the second project and the first place lie between; that project is nearer
+        [0, 0, 0],  # the second project reaches back to the first place over nothing
+        [1, 2, 1],
+        [1, 0, 1],  # only spans with the tail's label count as same-label
+    ]
+    assert pair_counts(spans, []).shape == (0, 3)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 60), st.integers(1, 6), st.sampled_from(["PROJECT", "LOC", "DATE"])),
+                min_size=2, max_size=12))
+def test_pair_counts_match_their_definition(drawn):
+    from zhinvest.relations import gap
+
+    spans = [(start, start + length, label) for start, length, label in drawn]
+    pairs = [(h, t) for h in range(len(spans)) for t in range(len(spans)) if h != t]
+    expected = []
+    for h, t in pairs:
+        (hs, he, _), (ts, te, tail_label) = spans[h], spans[t]
+        low, high = min(he, te), max(hs, ts)
+        others = [s for k, s in enumerate(spans) if k not in (h, t)]
+        inside = [s for s in others if low <= s[0] and s[1] <= high]
+        expected.append([sum(s[2] == "PROJECT" for s in inside), sum(s[2] == tail_label for s in inside),
+                         sum(s[2] == "PROJECT" and gap(s[:2], (ts, te)) < gap((hs, he), (ts, te)) for s in others)])
+    assert pair_counts(spans, pairs).tolist() == expected
+
+
+def test_models_without_pair_counts_still_extract(tmp_path):
+    """Model folders whose relation head reads no pair counts load, extract and score pairs as before."""
+    from conftest import build_tiny_model
+    from zhinvest.inference import PairFeatures
+
+    model, vocab = build_tiny_model(settings=ModelSettings(max_length=128, overlap=16, max_pair_distance=40))
+    assert not hasattr(model, "count_embeddings")
+    extractor = Extractor.from_pretrained(model.save_pretrained(tmp_path / "plain", vocab), device="cpu")
+    check_offsets(ARTICLE, extractor(ARTICLE))
+    hidden, pairs, ids = torch.randn(1, 6, 32), torch.tensor([[0, 1, 2, 3, 5]]), torch.zeros(1, 6).long()
+    with torch.inference_mode():
+        expected = torch.sigmoid(extractor.model.relation_logits(hidden, pairs, ids))[0, 2].item()
+        vectors = [extractor.model.span_vectors(hidden, pairs[:, 0], pairs[:, a], pairs[:, b]).numpy()
+                   for a, b in ((1, 2), (3, 4))]
+    features = PairFeatures(*vectors, relation=np.array([2]), distance=np.array([2]), crossings=np.array([0]),
+                            counts=np.array([[1, 1, 1]]))  # ignored by a head that reads no counts
+    assert extractor._predictor.score_pairs(features)[0] == pytest.approx(expected, rel=1e-5)
+    with pytest.raises(ValueError, match="reads no pair counts"):
+        extractor.model.relation_logits(hidden, pairs, ids, torch.zeros(1, 3).long())
 
 
 def test_candidate_pairs_respect_distance_and_types():

@@ -108,7 +108,11 @@ def test_relation_head_counts_sentence_ends_between_the_pair(tiny_model_dir):
     # rows: (batch, head_start, head_end, tail_start, tail_end); the head may sit after the tail
     pairs = torch.tensor([[0, 0, 3, 1, 2], [0, 0, 3, 4, 7], [0, 8, 10, 0, 3], [0, 0, 3, 12, 14]])
     assert model.sentence_crossings(ids, pairs).tolist() == [0, 1, 2, 4]  # pair_logits caps at 3
-    assert model.relation_logits(torch.zeros(1, len(text), 32), pairs, ids).shape == (4, 4)
+    counts = torch.tensor([[0, 0, 0], [1, 2, 3], [4, 0, 9], [0, 1, 0]])  # pair_logits caps these at 3 too
+    logits = model.relation_logits(torch.zeros(1, len(text), 32), pairs, ids, counts)
+    assert logits.shape == (4, 4)
+    capped = model.relation_logits(torch.zeros(1, len(text), 32), pairs[2:3], ids, torch.tensor([[3, 0, 3]]))
+    torch.testing.assert_close(logits[2], capped[0])
 
 
 def test_viterbi_paths_are_valid_bio_and_keep_valid_argmax_paths():

@@ -43,12 +43,13 @@ def test_training_overfits_saves_and_reloads(tiny_setup):
                          store=str(store), split=str(root / "split.json"), articles=str(articles), epochs=60,
                          batch_size=4, learning_rate=5e-3, head_learning_rate=5e-3, warmup_ratio=0.05,
                          max_length=128, overlap=16, max_pair_distance=40, patience=40, device="cpu",
-                         save_dtype="float32", freeze_word_embeddings=False)
+                         save_dtype="float32", freeze_word_embeddings=False, pair_counts=True)
     record = train(config)
     assert record["dev_report"]["entities"]["micro"]["f1"] == 1.0
     assert record["dev_report"]["triples"]["f1"] == 1.0
 
     extractor = Extractor.from_pretrained(root / "model", device="cpu", quantize=False)
+    assert extractor.settings.pair_counts and hasattr(extractor.model, "count_embeddings")
     train_doc = make_document("0000.txt", sentences=3, seed=0)
     result = extractor(train_doc.text, doc_date=train_doc.doc_date)
     gold_spans, _, gold_triples = gold_sets(train_doc)

@@ -32,6 +32,8 @@ class TrainConfig:
     train_max_length: int = 512  # training windows; shorter than max_length degrades the model at inference
     overlap: int = 64
     max_pair_distance: int = 200
+    # the relation head also sees the PROJECT and same-label spans around a pair (zhinvest.relations.pair_counts)
+    pair_counts: bool = False
     device: str = "auto"
     bf16: bool = True  # autocast on CUDA only
     save_dtype: str = "float16"

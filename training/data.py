@@ -15,7 +15,7 @@ from zhinvest.decoding import spans_to_bio
 from zhinvest.features import CharFeaturizer
 from zhinvest.modeling import ModelSettings
 from zhinvest.normalize import normalize
-from zhinvest.relations import candidate_pairs
+from zhinvest.relations import candidate_pairs, pair_counts
 from zhinvest.vocab import CharVocab
 from zhinvest.windows import plan_windows
 
@@ -24,7 +24,8 @@ from zhinvest.windows import plan_windows
 class WindowExample:
     ids: np.ndarray  # character ids, no special tokens
     tags: np.ndarray  # tag ids, same length
-    pairs: tuple[tuple[int, int, int, int, int, int], ...]  # (hs, he, ts, te, relation, is_gold)
+    #: (hs, he, ts, te, relation, is_gold, *pair_counts): pair_counts as in zhinvest.relations
+    pairs: tuple[tuple[int, ...], ...]
     features: np.ndarray | None = None  # [len(ids), CHANNELS] word and place features (zhinvest.features)
 
 
@@ -116,12 +117,17 @@ def document_windows(doc: AnnotatedDocument, vocab: CharVocab, settings: ModelSe
         inside = {sid: (max(s, window.start) - window.start, min(e, window.end) - window.start, label)
                   for sid, (s, e, label) in spans.items() if s < window.end and e > window.start}
         tags = spans_to_bio(window.end - window.start, [(s, e, label_index[l]) for s, e, l in inside.values()])
-        whole = [(sid, spans[sid]) for sid in inside if window.contains(spans[sid][0], spans[sid][1])]
-        local = [(s - window.start, e - window.start, label) for _, (s, e, label) in whole]
+        # pairs between spans wholly inside; their counts over every span the window shows
+        ids_shown = list(inside)
+        shown = list(inside.values())
+        whole = [k for k, sid in enumerate(ids_shown) if window.contains(spans[sid][0], spans[sid][1])]
+        local = [shown[k] for k in whole]
+        candidates = candidate_pairs(local, settings.schema, settings.max_pair_distance)
+        counts = pair_counts(shown, [(whole[head], whole[tail]) for head, tail, _ in candidates]).tolist()
         pairs = []
-        for head, tail, relation in candidate_pairs(local, settings.schema, settings.max_pair_distance):
-            is_gold = (whole[head][0], whole[tail][0], relation) in gold_pairs
-            pairs.append((*local[head][:2], *local[tail][:2], relation, int(is_gold)))
+        for (head, tail, relation), around in zip(candidates, counts):
+            is_gold = (ids_shown[whole[head]], ids_shown[whole[tail]], relation) in gold_pairs
+            pairs.append((*local[head][:2], *local[tail][:2], relation, int(is_gold), *around))
         examples.append(WindowExample(ids[window.start:window.end], tags, tuple(pairs),
                                       None if features is None else features[window.start:window.end]))
     return examples

@@ -36,6 +36,10 @@ def model_card(record: dict, name: str) -> str:
                      "its place in the division gazetteer (`zhinvest/places.tsv`), added to the character "
                      "embeddings; `config.json` records the segmenter version and the dictionary and gazetteer "
                      "hashes (loading with others warns)")
+    if config.get("pair_counts"):
+        lines.append("- relation head: reads both spans' endpoints, their distance, the sentence ends between them "
+                     "and three counts (other projects between the pair, other spans of the tail's label between "
+                     "them, projects nearer to the tail than the head)")
     auxiliary = record.get("auxiliary")
     if auxiliary:
         sets = ", ".join(f"`{Path(p).parent.name}/{Path(p).name}`" for p in config.get("auxiliary", []))

@@ -26,7 +26,7 @@ from tqdm.auto import tqdm
 
 from zhinvest.extractor import Extractor
 from zhinvest.features import CharFeaturizer, padded_batch
-from zhinvest.modeling import ModelSettings, ZhinvestModel, build_from_encoder
+from zhinvest.modeling import PAIR_COUNTS, ModelSettings, ZhinvestModel, build_from_encoder
 from zhinvest.schema import DEFAULT_SCHEMA
 
 from .augment import mention_pool, replace_mentions
@@ -43,21 +43,23 @@ def collate(batch: list[WindowExample], pad_id: int, cls_id: int, sep_id: int) -
     longest = max(len(w.ids) for w in batch)
     ids = np.full((len(batch), longest + 2), pad_id, dtype=np.int64)
     tags = np.full((len(batch), longest + 2), -100, dtype=np.int64)
-    pairs, relation, gold = [], [], []
+    pairs, relation, gold, counts = [], [], [], []
     for row, window in enumerate(batch):
         n = len(window.ids)
         ids[row, 0], ids[row, 1:n + 1], ids[row, n + 1] = cls_id, window.ids, sep_id
         tags[row, 1:n + 1] = window.tags
-        for hs, he, ts, te, rel, is_gold in window.pairs:
+        for hs, he, ts, te, rel, is_gold, *around in window.pairs:
             pairs.append((row, hs + 1, he + 1, ts + 1, te + 1))
             relation.append(rel)
             gold.append(is_gold)
+            counts.append(around)
     input_ids = torch.from_numpy(ids)
     mask = (input_ids != pad_id).long()
     mask[:, 0] = 1
     collated = {"input_ids": input_ids, "attention_mask": mask, "tags": torch.from_numpy(tags),
                 "pairs": torch.tensor(pairs, dtype=torch.long).reshape(-1, 5),
-                "relation": torch.tensor(relation, dtype=torch.long), "gold": torch.tensor(gold, dtype=torch.float)}
+                "relation": torch.tensor(relation, dtype=torch.long), "gold": torch.tensor(gold, dtype=torch.float),
+                "counts": torch.tensor(counts, dtype=torch.long).reshape(len(relation), PAIR_COUNTS)}
     if batch[0].features is not None:
         collated["features"] = torch.from_numpy(padded_batch([w.features for w in batch], ids.shape[1]))
     return collated
@@ -73,7 +75,8 @@ def loss_of(model: ZhinvestModel, batch: dict[str, torch.Tensor], relation_weigh
                                                    model.transitions, model.start_transitions)
     if batch["pairs"].numel() == 0:
         return tag_loss
-    pair_logits = model.relation_logits(hidden, batch["pairs"], batch["input_ids"]).float()
+    counts = batch["counts"] if model.settings.pair_counts else None
+    pair_logits = model.relation_logits(hidden, batch["pairs"], batch["input_ids"], counts).float()
     chosen = pair_logits.gather(1, batch["relation"][:, None]).squeeze(1)
     relation_loss = torch.nn.functional.binary_cross_entropy_with_logits(
         chosen, batch["gold"], pos_weight=torch.tensor(positive_weight, device=chosen.device))
@@ -115,7 +118,7 @@ def train(config: TrainConfig, resume: bool = False) -> dict:
         raise ValueError(f"no annotated training articles in {config.store}")
     featurizer = CharFeaturizer() if config.features else None
     settings = ModelSettings(schema=DEFAULT_SCHEMA, max_length=config.max_length, overlap=config.overlap,
-                             max_pair_distance=config.max_pair_distance,
+                             max_pair_distance=config.max_pair_distance, pair_counts=config.pair_counts,
                              features=featurizer.settings if featurizer else None)
     model, vocab = build_from_encoder(config.base_encoder, settings)
     model.to(device)

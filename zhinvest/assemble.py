@@ -9,10 +9,10 @@ import numpy as np
 
 from .features import CharFeaturizer
 from .inference import PairFeatures, WindowInput, WindowOutput
-from .modeling import ModelSettings
+from .modeling import PAIR_COUNTS, ModelSettings
 from .normalize import NormalizedText, normalize
 from .projects import group_projects
-from .relations import candidate_pairs
+from .relations import candidate_pairs, pair_counts
 from .types import Entity, Extraction, Relation
 from .values import parse_value
 from .vocab import CharVocab
@@ -42,7 +42,8 @@ class MergedDocument:
 
     spans: list[tuple[SpanKey, float]]
     pair_scores: dict[tuple[SpanKey, SpanKey], float]
-    missing: list[tuple[SpanKey, SpanKey, int]]  # candidate pairs no window held together
+    #: candidate pairs no window held together: (head, tail, relation index, ``pair_counts``)
+    missing: list[tuple[SpanKey, SpanKey, int, tuple[int, int, int]]]
     vectors: dict[SpanKey, np.ndarray]  # each chosen span's vector, from the window where it is most central
 
 
@@ -95,8 +96,10 @@ def merge_windows(doc: PreparedDocument, outputs: list[WindowOutput], settings: 
                 best[head_key, tail_key] = (centrality, probability)
     pair_scores = {pair: probability for pair, (_, probability) in best.items()}
     keys = [key for key, _ in chosen]
-    missing = [(keys[h], keys[t], r) for h, t, r in candidate_pairs(keys, settings.schema, settings.max_pair_distance)
-               if (keys[h], keys[t]) not in pair_scores]
+    unscored = [(h, t, r) for h, t, r in candidate_pairs(keys, settings.schema, settings.max_pair_distance)
+                if (keys[h], keys[t]) not in pair_scores]
+    missing = [(keys[h], keys[t], r, tuple(around))
+               for (h, t, r), around in zip(unscored, pair_counts(keys, unscored).tolist())]
     return MergedDocument(chosen, pair_scores, missing, {key: vectors[key][1] for key in keys if key in vectors})
 
 
@@ -104,22 +107,23 @@ def cross_window_pairs(doc: PreparedDocument, merged: MergedDocument, sentence_e
                        ) -> tuple[list[tuple[SpanKey, SpanKey]], PairFeatures]:
     """Candidate pairs that no window held together (they straddle a window boundary), with the
     features the relation head scores them from: each span's vector from its most central window."""
-    found = [(h, t, r) for h, t, r in merged.missing if h in merged.vectors and t in merged.vectors]
+    found = [(h, t, r, c) for h, t, r, c in merged.missing if h in merged.vectors and t in merged.vectors]
     if not found:
         width = next(iter(merged.vectors.values())).shape[-1] if merged.vectors else 0
         empty = np.zeros(0, np.int64)
         return [], PairFeatures(np.zeros((0, width), np.float32), np.zeros((0, width), np.float32),
-                                empty, empty, empty)
+                                empty, empty, empty, np.zeros((0, PAIR_COUNTS), np.int64))
     ends_so_far = np.cumsum(np.isin(doc.ids, sentence_end_ids))
-    first = np.array([min(h[0], t[0]) for h, t, _ in found], dtype=np.int64)
-    last = np.array([max(h[0], t[0]) for h, t, _ in found], dtype=np.int64)
+    first = np.array([min(h[0], t[0]) for h, t, _, _ in found], dtype=np.int64)
+    last = np.array([max(h[0], t[0]) for h, t, _, _ in found], dtype=np.int64)
     features = PairFeatures(
-        head=np.stack([merged.vectors[h] for h, _, _ in found]),
-        tail=np.stack([merged.vectors[t] for _, t, _ in found]),
-        relation=np.array([r for _, _, r in found], dtype=np.int64),
-        distance=np.array([t[0] - h[0] for h, t, _ in found], dtype=np.int64),
-        crossings=ends_so_far[last] - ends_so_far[first])
-    return [(h, t) for h, t, _ in found], features
+        head=np.stack([merged.vectors[h] for h, _, _, _ in found]),
+        tail=np.stack([merged.vectors[t] for _, t, _, _ in found]),
+        relation=np.array([r for _, _, r, _ in found], dtype=np.int64),
+        distance=np.array([t[0] - h[0] for h, t, _, _ in found], dtype=np.int64),
+        crossings=ends_so_far[last] - ends_so_far[first],
+        counts=np.array([c for _, _, _, c in found], dtype=np.int64).reshape(len(found), PAIR_COUNTS))
+    return [(h, t) for h, t, _, _ in found], features
 
 
 def build_extraction(doc: PreparedDocument, merged: MergedDocument, settings: ModelSettings) -> Extraction:

@@ -111,7 +111,7 @@ class Extractor:
         groups = [indices] if self._predictor.batch_invariant else [[i] for i in indices]
         for group in filter(None, groups):
             features = PairFeatures(*(np.concatenate([getattr(found[i][1], name) for i in group]) for name in
-                                      ("head", "tail", "relation", "distance", "crossings")))
+                                      ("head", "tail", "relation", "distance", "crossings", "counts")))
             scores = iter(self._predictor.score_pairs(features).tolist())
             for i in group:
                 merged[i].pair_scores.update((pair, next(scores)) for pair in found[i][0])

@@ -15,7 +15,7 @@ import torch
 from .features import padded_batch
 from .decoding import TaggedSpan, blocked_boundaries, boundary_tables, decode_bio, viterbi_bio
 from .modeling import ZhinvestModel
-from .relations import candidate_pairs
+from .relations import candidate_pairs, pair_counts
 from .vocab import CharVocab
 
 
@@ -43,6 +43,7 @@ class PairFeatures:
     relation: np.ndarray  # [P] relation index
     distance: np.ndarray  # [P] tail start − head start, characters
     crossings: np.ndarray  # [P] sentence ends between the two starts
+    counts: np.ndarray  # [P, 3] spans around each pair (``zhinvest.relations.pair_counts``)
 
 
 class Predictor:
@@ -90,8 +91,9 @@ class Predictor:
         head, tail = (t.to(dtype) for t in tensors)
         distance, crossings, relation = (torch.from_numpy(a).long().to(self.device)
                                          for a in (features.distance, features.crossings, features.relation))
+        counts = torch.from_numpy(features.counts).long().to(self.device) if self.settings.pair_counts else None
         with self._autocast:
-            logits = self.model.pair_logits(head, tail, distance, crossings)
+            logits = self.model.pair_logits(head, tail, distance, crossings, counts)
         return torch.sigmoid(logits.float().gather(1, relation[:, None]).squeeze(1)).cpu().numpy()
 
     @torch.inference_mode()
@@ -132,9 +134,10 @@ class Predictor:
             output = WindowOutput(spans=decode_bio(tags_np[row, :len(window.ids)], probs_np[row, :len(window.ids)]))
             span_rows += [(row, s.start + 1, s.end + 1) for s in output.spans]
             labelled = [(s.start, s.end, self._labels[s.label]) for s in output.spans]
-            for head, tail, relation in candidate_pairs(labelled, self.settings.schema, self.settings.max_pair_distance):
+            candidates = candidate_pairs(labelled, self.settings.schema, self.settings.max_pair_distance)
+            for (head, tail, relation), around in zip(candidates, pair_counts(labelled, candidates).tolist()):
                 h, t = output.spans[head], output.spans[tail]
-                queries.append((row, h.start + 1, h.end + 1, t.start + 1, t.end + 1, relation))
+                queries.append((row, h.start + 1, h.end + 1, t.start + 1, t.end + 1, relation, *around))
                 output.relations.append((head, tail, relation, 0.0))
             outputs.append(output)
         if span_rows:
@@ -146,8 +149,9 @@ class Predictor:
                 position += len(output.spans)
         if queries:
             pairs = torch.tensor(queries, dtype=torch.long, device=self.device)
+            counts = pairs[:, 6:] if self.settings.pair_counts else None
             with self._autocast:
-                logits = self.model.relation_logits(hidden, pairs[:, :5], input_ids)
+                logits = self.model.relation_logits(hidden, pairs[:, :5], input_ids, counts)
             scores = torch.sigmoid(logits.float().gather(1, pairs[:, 5:6]).squeeze(1)).cpu().tolist()
             position = 0
             for output in outputs:

@@ -43,6 +43,8 @@ class ModelSettings:
     max_sentence_crossings: int = 3
     #: per-character word and place features (``zhinvest.features``); None: characters only
     features: FeatureSettings | None = None
+    #: the relation head also sees the spans around a pair (``zhinvest.relations.pair_counts``)
+    pair_counts: bool = False
 
     def __post_init__(self):
         if self.decoding not in ("viterbi", "argmax"):
@@ -81,7 +83,9 @@ def distance_bucket(distance: torch.Tensor, buckets: int) -> torch.Tensor:
     return torch.where(distance < 0, magnitude + buckets // 2, magnitude)
 
 
-PAIR_FEATURE_SIZE = 32  # width of the distance and sentence-crossing embeddings of the relation head
+PAIR_FEATURE_SIZE = 32  # width of the distance, sentence-crossing and count embeddings of the relation head
+PAIR_COUNTS = 3  # columns of ``zhinvest.relations.pair_counts``
+MAX_PAIR_COUNT = 3  # counts above are embedded as this one
 #: weights a model folder may lack (older folders): they keep their neutral initial values
 OPTIONAL_WEIGHTS = ("transitions", "start_transitions")
 
@@ -113,6 +117,10 @@ class ZhinvestModel(nn.Module):
         self.distance_embedding = nn.Embedding(settings.distance_buckets, PAIR_FEATURE_SIZE)
         self.sentence_embedding = nn.Embedding(settings.max_sentence_crossings + 1, PAIR_FEATURE_SIZE)
         pair_input = 2 * 2 * hidden + 2 * PAIR_FEATURE_SIZE  # two span vectors, distance, sentence ends
+        if settings.pair_counts:
+            self.count_embeddings = nn.ModuleList(nn.Embedding(MAX_PAIR_COUNT + 1, PAIR_FEATURE_SIZE)
+                                                  for _ in range(PAIR_COUNTS))
+            pair_input += PAIR_COUNTS * PAIR_FEATURE_SIZE
         self.relation_mlp = nn.Sequential(
             nn.Linear(pair_input, hidden), nn.GELU(), nn.Dropout(encoder.config.hidden_dropout_prob),
             nn.Linear(hidden, len(schema.relation_labels)))
@@ -133,15 +141,18 @@ class ZhinvestModel(nn.Module):
             hidden = self.encoder(inputs_embeds=embedded, attention_mask=attention_mask).last_hidden_state
         return hidden, self.tagger(self.dropout(hidden))
 
-    def relation_logits(self, hidden: torch.Tensor, pairs: torch.Tensor, input_ids: torch.Tensor) -> torch.Tensor:
+    def relation_logits(self, hidden: torch.Tensor, pairs: torch.Tensor, input_ids: torch.Tensor,
+                        counts: torch.Tensor | None = None) -> torch.Tensor:
         """Logits ``[P, R]`` for pairs given as rows ``(batch, head_start, head_end, tail_start, tail_end)``.
 
         Positions index ``hidden``'s (and ``input_ids``') sequence axis; ends are exclusive.
+        ``counts`` ``[P, 3]`` (``zhinvest.relations.pair_counts``): for a model with ``pair_counts``.
         """
         batch = pairs[:, 0]
         head = self.span_vectors(hidden, batch, pairs[:, 1], pairs[:, 2])
         tail = self.span_vectors(hidden, batch, pairs[:, 3], pairs[:, 4])
-        return self.pair_logits(head, tail, pairs[:, 3] - pairs[:, 1], self.sentence_crossings(input_ids, pairs))
+        return self.pair_logits(head, tail, pairs[:, 3] - pairs[:, 1], self.sentence_crossings(input_ids, pairs),
+                                counts)
 
     @staticmethod
     def span_vectors(hidden: torch.Tensor, rows: torch.Tensor, starts: torch.Tensor, ends: torch.Tensor
@@ -149,14 +160,23 @@ class ZhinvestModel(nn.Module):
         """``[S, 2H]``: the hidden states of each span's first and last character."""
         return torch.cat([hidden[rows, starts], hidden[rows, ends - 1]], dim=-1)
 
-    def pair_logits(self, head: torch.Tensor, tail: torch.Tensor, distance: torch.Tensor, crossings: torch.Tensor
-                    ) -> torch.Tensor:
+    def pair_logits(self, head: torch.Tensor, tail: torch.Tensor, distance: torch.Tensor, crossings: torch.Tensor,
+                    counts: torch.Tensor | None = None) -> torch.Tensor:
         """Logits ``[P, R]`` from span vectors (``span_vectors``), the signed distance from head start to
-        tail start and the number of sentence ends between them (capped at ``max_sentence_crossings``)."""
+        tail start, the number of sentence ends between them (capped at ``max_sentence_crossings``) and,
+        for a model with ``pair_counts``, the spans around the pair (``[P, 3]``, capped at 3)."""
+        if (counts is not None) != self.settings.pair_counts:
+            raise ValueError("this model's relation head reads pair counts: pass counts" if self.settings.pair_counts
+                             else "this model's relation head reads no pair counts: counts must be None")
         distance = self.distance_embedding(distance_bucket(distance, self.settings.distance_buckets))
         sentence = self.sentence_embedding(crossings.clamp(max=self.settings.max_sentence_crossings))
-        features = torch.cat([head, tail, distance.to(head.dtype), sentence.to(head.dtype)], dim=-1)
-        return self.relation_mlp(self.dropout(features))
+        parts = [head, tail, distance.to(head.dtype), sentence.to(head.dtype)]
+        if counts is not None:
+            if counts.shape != (len(head), PAIR_COUNTS):
+                raise ValueError(f"counts must have shape {(len(head), PAIR_COUNTS)}, not {tuple(counts.shape)}")
+            capped = counts.clamp(max=MAX_PAIR_COUNT)
+            parts += [embedding(capped[:, k]).to(head.dtype) for k, embedding in enumerate(self.count_embeddings)]
+        return self.relation_mlp(self.dropout(torch.cat(parts, dim=-1)))
 
     def sentence_crossings(self, input_ids: torch.Tensor, pairs: torch.Tensor) -> torch.Tensor:
         """Sentence ends after the earlier and up to the later of each pair's head and tail starts."""
