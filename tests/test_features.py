@@ -81,6 +81,19 @@ def test_a_missing_dictionary_or_gazetteer_is_a_clear_error(tmp_path):
         CharFeaturizer(gazetteer=tmp_path / "places.tsv")
 
 
+def test_place_matches_are_longest_first_left_to_right(tmp_path):
+    gazetteer = tmp_path / "places.tsv"
+    gazetteer.write_text("# name\tlevel\n中山\tcity\n中山市\tcity\n山市区\tcounty\n火炬开发\ttownship\n", encoding="utf-8")
+    custom = CharFeaturizer(gazetteer=gazetteer)
+    levels = [None if v == 0 else (POSITIONS[(v - PLACE_OFFSET) % 4], PLACE_LEVELS[(v - PLACE_OFFSET) // 4])
+              for v in custom("在中山市区火炬开")[:, 1].tolist()]
+    # 中山市 wins over 中山 and over the overlapping 山市区; 火炬开 is only the prefix of a name
+    assert levels == [None, ("B", "city"), ("M", "city"), ("E", "city"), None, None, None, None]
+    gazetteer.write_text("中\tcity\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="shorter than two characters"):
+        CharFeaturizer(gazetteer=gazetteer)
+
+
 def test_padded_batch_leaves_special_tokens_and_padding_without_features():
     batch = padded_batch([np.ones((2, CHANNELS), np.int64), np.full((3, CHANNELS), 5, np.int64)], 5)
     assert batch.shape == (2, 5, CHANNELS)

@@ -19,6 +19,9 @@ class TrainConfig:
     seed: int = 13
     epochs: int = 20
     batch_size: int = 8
+    # >batch_size: each run of this many shuffled windows is sorted by length before it is cut into
+    # batches (less padding, faster epochs; training/batching.py); 0 keeps the plain shuffled order
+    length_group_size: int = 0
     learning_rate: float = 1e-4
     head_learning_rate: float = 1e-3
     weight_decay: float = 0.01

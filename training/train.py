@@ -32,6 +32,7 @@ from zhinvest.schema import DEFAULT_SCHEMA
 from .augment import mention_pool, replace_mentions
 from .auxiliary import collate_partial, pack_windows, partial_tag_loss, read_sentences
 from .averaging import WeightAverage
+from .batching import length_grouped_order
 from .config import TrainConfig
 from .crf import crf_nll
 from .data import WindowExample, document_windows, load_split, relation_coverage, subsample
@@ -162,6 +163,8 @@ def train(config: TrainConfig, resume: bool = False) -> dict:
         examples = windows_of_epoch(epoch)
         order = list(range(len(examples)))
         order_rng.shuffle(order)
+        order = length_grouped_order(order, [len(w.ids) for w in examples], config.batch_size,
+                                     config.length_group_size, random.Random(f"{config.seed}/batches/{epoch}"))
         started, losses = time.time(), []
         for batch in device_batches(examples, order, config.batch_size, device, f"epoch {epoch}", losses,
                                     lambda chosen: collate(chosen, vocab.pad_id, vocab.cls_id, vocab.sep_id)):

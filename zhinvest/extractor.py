@@ -80,7 +80,9 @@ class Extractor:
             raise ValueError(f"batch_size must be at least 1, got {batch_size}")
         dates = itertools.repeat(None) if doc_dates is None else iter(doc_dates)
         chunk = []
-        window_budget = max(64, batch_size * 8)
+        # windows are sorted by length within a chunk before batching: a larger chunk pads less
+        # (32 batches: ~4% fewer tokens than 8 on news articles) but streams its results later
+        window_budget = max(64, batch_size * 32)
         windows_in_chunk = 0
         for position, text in enumerate(texts):
             document = prepare(check_text(text, position), parse_doc_date(next(dates, None)),

@@ -32,6 +32,7 @@ FEATURE_VOCAB_SIZE = PLACE_OFFSET + len(PLACE_LEVELS) * len(POSITIONS)
 CHANNELS = 2  # word, place
 GAZETTEER = Path(__file__).resolve().parent / "places.tsv"
 
+_FIRST_WORD_ID = {name: 1 + index * len(POSITIONS) for index, name in enumerate(WORD_CLASSES)}
 _CLASS_OF_TAG = {"ns": "ns", "nt": "nt", "nr": "nr", "nrt": "nr", "nrfg": "nr", "nz": "nz",
                  "m": "number", "mq": "number", "q": "number", "t": "number"}
 
@@ -87,10 +88,11 @@ class CharFeaturizer:
         dictionary_bytes, gazetteer_bytes = self._dictionary.read_bytes(), self._gazetteer.read_bytes()
         self._word_class = _word_classes(dictionary_bytes.decode("utf-8"))
         self._places = _places(gazetteer_bytes.decode("utf-8"))
-        self._lengths_by_first: dict[str, list[int]] = {}
+        # names by their first two characters: most positions are ruled out by one lookup
+        lengths_by_prefix: dict[str, set[int]] = {}
         for name in self._places:
-            self._lengths_by_first.setdefault(name[0], []).append(len(name))
-        self._lengths_by_first = {ch: sorted(set(ls), reverse=True) for ch, ls in self._lengths_by_first.items()}
+            lengths_by_prefix.setdefault(name[:2], set()).add(len(name))
+        self._lengths_by_prefix = {prefix: sorted(ls, reverse=True) for prefix, ls in lengths_by_prefix.items()}
         self.settings = FeatureSettings(segmenter="jieba", segmenter_version=jieba.__version__,
                                         dictionary_sha256=hashlib.sha256(dictionary_bytes).hexdigest(),
                                         gazetteer_sha256=hashlib.sha256(gazetteer_bytes).hexdigest())
@@ -103,29 +105,29 @@ class CharFeaturizer:
 
     def word_ids(self, text: str) -> np.ndarray:
         ids: list[int] = []
+        word_class = self._word_class.get
         for word in self._tokenizer.cut(text, HMM=True):
             if word.isspace():
                 ids += [0] * len(word)
             else:
-                first = 1 + WORD_CLASSES.index(self._word_class.get(word, "unknown")) * len(POSITIONS)
-                ids += [first + p for p in _positions(len(word))]
+                ids += _word_position_ids(_FIRST_WORD_ID[word_class(word, "unknown")], len(word))
         return np.array(ids, dtype=np.int64)
 
     def place_ids(self, text: str) -> np.ndarray:
         """Left-to-right longest matches of gazetteer names."""
-        ids = [0] * len(text)
-        position = 0
-        while position < len(text):
-            for length in self._lengths_by_first.get(text[position], ()):
-                level = self._places.get(text[position:position + length]) if position + length <= len(text) else None
+        ids = np.zeros(len(text), dtype=np.int64)
+        lengths_of, level_of = self._lengths_by_prefix.get, self._places.get
+        position, size = 0, len(text)
+        while position < size:
+            for length in lengths_of(text[position:position + 2], ()):
+                level = level_of(text[position:position + length]) if position + length <= size else None
                 if level is not None:
-                    first = PLACE_OFFSET + level * len(POSITIONS)
-                    ids[position:position + length] = [first + p for p in _positions(length)]
+                    ids[position:position + length] = _word_position_ids(PLACE_OFFSET + level * len(POSITIONS), length)
                     position += length
                     break
             else:
                 position += 1
-        return np.array(ids, dtype=np.int64)
+        return ids
 
 
 def padded_batch(features: list[np.ndarray], width: int) -> np.ndarray:
@@ -137,9 +139,10 @@ def padded_batch(features: list[np.ndarray], width: int) -> np.ndarray:
     return batch
 
 
-def _positions(length: int) -> list[int]:
-    """0-based B/M/E/S indices of the characters of a word of ``length`` characters."""
-    return [3] if length == 1 else [0] + [1] * (length - 2) + [2]
+def _word_position_ids(first: int, length: int) -> list[int]:
+    """Ids of the characters of a ``length``-character word whose class starts at id ``first``
+    (``first`` + 0-based B/M/E/S index)."""
+    return [first + 3] if length == 1 else [first] + [first + 1] * (length - 2) + [first + 2]
 
 
 def _word_classes(dictionary: str) -> dict[str, str]:
@@ -158,5 +161,7 @@ def _places(gazetteer: str) -> dict[str, int]:
     for line in gazetteer.splitlines():
         if line and not line.startswith("#"):
             name, level = line.split("\t")
+            if len(name) < 2:
+                raise ValueError(f"gazetteer name {name!r} is shorter than two characters")
             places[name] = PLACE_LEVELS.index(level)
     return places
